@@ -1,0 +1,58 @@
+"""Journal: a self-hosted online journal. ``create_app`` is the only place an app is built."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from config import config_for
+from journal import database  # noqa: F401  (registers the SQLite connection settings)
+from journal.extensions import csrf, db, login_manager, migrate
+
+# Every blueprint the app serves; adding one is one line here.
+BLUEPRINTS = (
+    "journal.blueprints.errors",
+    "journal.blueprints.health",
+    "journal.blueprints.auth",
+    "journal.blueprints.journal",
+)
+
+
+def create_app(config_name: str | None = None) -> Flask:
+    """Build the app for ``config_name`` (default: ``JOURNAL_ENV``, else development)."""
+    load_dotenv(Path(__file__).resolve().parent.parent / ".env")
+    app = Flask(__name__, instance_relative_config=True)
+    config_class = config_for(config_name or os.environ.get("JOURNAL_ENV", "development"))
+    app.config.from_object(config_class)
+    config_class.load(app)
+    app.config.from_prefixed_env()
+    config_class.validate(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from journal.cli import journal_cli
+
+    app.cli.add_command(journal_cli)

@@ -1,0 +1,1 @@
+"""The app's blueprints, one package each; ``journal.BLUEPRINTS`` lists them."""

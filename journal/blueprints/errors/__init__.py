@@ -1,0 +1,7 @@
+"""Error pages: every HTTP error answers with the site's layout and its own status."""
+
+from flask import Blueprint
+
+bp = Blueprint("errors", __name__, template_folder="templates")
+
+from journal.blueprints.errors import handlers  # noqa: E402, F401

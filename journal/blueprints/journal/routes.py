@@ -1,0 +1,132 @@
+"""Views of the journal blueprint."""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import Select
+
+from journal.blueprints.errors.handlers import render_error
+from journal.blueprints.journal import bp
+from journal.blueprints.journal.forms import EntryForm
+from journal.exceptions import ValidationFailed
+from journal.models import Entry, User
+from journal.services import entries
+from journal.services.entries import Page
+
+FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
+
+
+def viewer() -> User | None:
+    """The signed-in user, or ``None`` for an anonymous visitor."""
+    user: User | None = current_user if current_user.is_authenticated else None
+    return user
+
+
+def page_number() -> int:
+    """``?page=N`` as a number of at least 1; anything else is 404."""
+    number = request.args.get("page", 1, type=int)
+    if number is None or number < 1:
+        abort(404)
+    return number
+
+
+def listing(query: Select[Entry]) -> Page[Entry]:
+    """One page of a listing; a page past the end is 404, page 1 always answers."""
+    page = entries.paginate(query, page_number(), current_app.config["ENTRIES_PER_PAGE"])
+    if not page.items and page.number > 1:
+        abort(404)
+    return page
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Every entry the viewer may see, newest first."""
+    page = listing(entries.visible_entries(viewer()))
+    return render_template("journal/index.html", page=page)
+
+
+@bp.route("/entry", methods=["GET", "POST"])
+@login_required
+def new_entry() -> ResponseReturnValue:
+    """Write a new entry."""
+    form = EntryForm()
+    if form.validate_on_submit():
+        try:
+            entry = entries.create_entry(current_user, form.to_input())
+        except ValidationFailed as error:
+            form.attach(error)
+        else:
+            flash("Entry saved.", "success")
+            return redirect(url_for("journal.show_entry", entry_id=entry.id))
+    status = 422 if form.errors else 200
+    return render_template("journal/edit.html", form=form, entry=None), status
+
+
+@bp.get("/entries/<int:entry_id>")
+def show_entry(entry_id: int) -> ResponseReturnValue:
+    """One entry, if the viewer may see it (another's private entry is 404)."""
+    entry = entries.get_entry(entry_id, viewer())
+    return render_template("journal/entry.html", entry=entry)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError) -> ResponseReturnValue:
+    """A writing form refused for its token comes back filled in, so no writing is lost."""
+    if request.endpoint not in FORM_ENDPOINTS or not current_user.is_authenticated:
+        return render_error(error)
+    form = EntryForm(formdata=request.form, meta={"csrf": True})
+    form.form_errors.append(
+        "This form had expired, so nothing was saved. Your text is below: press Save again."
+    )
+    entry = None
+    if request.view_args and "entry_id" in request.view_args:
+        entry = entries.get_entry_for_change(request.view_args["entry_id"], current_user)
+    return render_template("journal/edit.html", form=form, entry=entry), 400
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_entry(entry_id: int) -> ResponseReturnValue:
+    """Change an entry; only its author may (403 on a public entry, 404 on a private one)."""
+    entry = entries.get_entry_for_change(entry_id, current_user)
+    form = EntryForm.for_entry(entry)
+    if form.validate_on_submit():
+        try:
+            entries.update_entry(entry, form.to_input())
+        except ValidationFailed as error:
+            form.attach(error)
+        else:
+            flash("Entry updated.", "success")
+            return redirect(url_for("journal.show_entry", entry_id=entry.id))
+    status = 422 if form.errors else 200
+    return render_template("journal/edit.html", form=form, entry=entry), status
+
+
+@bp.post("/entries/<int:entry_id>/delete")
+@login_required
+def delete_entry(entry_id: int) -> ResponseReturnValue:
+    """Remove an entry; only its author may."""
+    entry = entries.get_entry_for_change(entry_id, current_user)
+    entries.delete_entry(entry)
+    flash("Entry deleted.", "success")
+    return redirect(url_for("journal.index"))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for it on every page."""
+    return send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", max_age=7 * 24 * 3600
+    )

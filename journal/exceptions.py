@@ -1,0 +1,40 @@
+"""Errors the services raise; the pages, the API and the CLI each present them their own way."""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import Forbidden, NotFound
+
+
+class JournalError(Exception):
+    """Base class of every error a service raises on purpose."""
+
+
+class ValidationFailed(JournalError):
+    """Input broke a rule; ``errors`` maps each field name to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()))
+        self.errors = errors
+
+    @classmethod
+    def on(cls, field: str, message: str) -> ValidationFailed:
+        """A failure of one field."""
+        return cls({field: [message]})
+
+
+class EntryNotFound(JournalError, NotFound):
+    """No entry with that id that the viewer may see (another's private entry included)."""
+
+    description = "There is no entry at this address."
+
+
+class NotAllowed(JournalError, Forbidden):
+    """The viewer may see the entry but not change it."""
+
+    description = "Only its author can change this entry."
+
+
+class UserNotFound(JournalError, NotFound):
+    """No account with that username."""
+
+    description = "There is no one by that name here."

@@ -1,0 +1,18 @@
+"""The model layer shared by the pages, the API and the command line."""
+
+from journal.models.base import Model, UTCDateTime, utcnow
+from journal.models.entry import VISIBILITIES, Entry, Tag, entry_tags
+from journal.models.user import ApiToken, User, UserSession
+
+__all__ = [
+    "VISIBILITIES",
+    "ApiToken",
+    "Entry",
+    "Model",
+    "Tag",
+    "UTCDateTime",
+    "User",
+    "UserSession",
+    "entry_tags",
+    "utcnow",
+]

@@ -1,0 +1,74 @@
+"""Journal entries and their tags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from journal.extensions import Base
+from journal.models.base import Model, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from journal.models.user import User
+
+VISIBILITIES = ("private", "public")
+
+entry_tags = Table(
+    "entry_tags",
+    Base.metadata,
+    Column("entry_id", ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_entry_tags_tag_entry", "tag_id", "entry_id"),
+)
+
+
+class Tag(Model):
+    """A normalised tag name (``a-z 0-9 -``, 1-32 characters)."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name!r}>"
+
+
+class Entry(Model):
+    """One journal entry: Markdown source plus the sanitised HTML rendered when it was saved."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        # Newest-first listings: everything, one author's, and the public ones.
+        Index("ix_entries_created", "created_at", "id"),
+        Index("ix_entries_author_created", "author_id", "created_at", "id"),
+        Index("ix_entries_public_created", "is_public", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    is_public: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User] = relationship(back_populates="entries")
+    tags: Mapped[list[Tag]] = relationship(secondary=entry_tags, order_by=Tag.name)
+
+    @property
+    def visibility(self) -> str:
+        """``public`` or ``private``, as forms, the API and exports spell it."""
+        return "public" if self.is_public else "private"
+
+    @property
+    def was_edited(self) -> bool:
+        """Whether the entry changed after it was first saved."""
+        return self.updated_at > self.created_at
+
+    def __repr__(self) -> str:
+        return f"<Entry {self.id} {self.title!r}>"

@@ -1,0 +1,83 @@
+"""Accounts and the sign-in sessions that belong to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from journal.models.base import Model, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from journal.models.entry import Entry
+
+
+class User(Model):
+    """A person with an account. ``username_key`` and ``email_key`` make both unique in any case."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(32))
+    username_key: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    entries: WriteOnlyMapped[Entry] = relationship(
+        back_populates="author", cascade="all, delete-orphan", passive_deletes=True
+    )
+    sessions: WriteOnlyMapped[UserSession] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # Set by the sign-in service to the session this request runs under; Flask-Login
+    # stores it in the cookie instead of the user id, so ending the session ends the cookie.
+    if TYPE_CHECKING:
+        session_token: str | None
+    else:
+        session_token = None
+
+    # Flask-Login's user protocol.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str | None:
+        """The token Flask-Login keeps in the session and remember-me cookies."""
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r}>"
+
+
+class UserSession(Model):
+    """One signed-in browser. The cookie carries a random token; only its hash is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class ApiToken(Model):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

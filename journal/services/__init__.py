@@ -1,0 +1,1 @@
+"""Business rules shared by the pages, the API and the command line."""

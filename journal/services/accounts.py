@@ -1,0 +1,152 @@
+"""Accounts: registration, sign-in, the sessions that can be ended, password changes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, select
+
+from journal.exceptions import ValidationFailed
+from journal.extensions import db
+from journal.models import User, UserSession, utcnow
+from journal.services.passwords import check_password, hash_password, password_problems
+
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{3,32}")
+SESSION_LIFETIME = timedelta(days=30)
+# last_seen_at is refreshed at most this often, so reading pages does not mean writing rows.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a new account is made from."""
+
+    username: str
+    email: str
+    password: str
+
+
+def normalise_email(email: str) -> str:
+    """The address in email-validator's normal form; raises ``ValidationFailed`` on bad syntax."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValidationFailed.on("email", str(error)) from None
+
+
+def username_problems(username: str) -> list[str]:
+    """Every rule the username breaks."""
+    if not USERNAME_RE.fullmatch(username):
+        return ["Use 3-32 letters, digits, '_', '-' or '.'."]
+    return []
+
+
+def register_user(data: Registration) -> User:
+    """Create an account after checking every rule; raises ``ValidationFailed`` naming fields."""
+    errors: dict[str, list[str]] = {}
+    username = data.username.strip()
+    if problems := username_problems(username):
+        errors["username"] = problems
+    elif db.session.scalar(select(User.id).where(User.username_key == username.lower())):
+        errors["username"] = ["That username is already taken."]
+    try:
+        email = normalise_email(data.email)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    else:
+        if db.session.scalar(select(User.id).where(User.email_key == email.lower())):
+            errors["email"] = ["An account with that email already exists."]
+    if problems := password_problems(data.password, username):
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(
+        username=username,
+        username_key=username.lower(),
+        email=email,
+        email_key=email.lower(),
+        password_hash=hash_password(data.password),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def find_user(login: str) -> User | None:
+    """The account whose username or email is ``login``, in any case."""
+    key = login.strip().lower()
+    column = User.email_key if "@" in key else User.username_key
+    return db.session.scalar(select(User).where(column == key))
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The account for these credentials, or ``None``; costs one hash check either way."""
+    user = find_user(login)
+    if not check_password(user.password_hash if user else None, password):
+        return None
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, user_agent: str = "") -> str:
+    """Record a new sign-in and return the token its cookie carries."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(token_hash=_token_hash(token), user=user, user_agent=user_agent[:200])
+    )
+    db.session.commit()
+    user.session_token = token
+    return token
+
+
+def load_session(token: str) -> User | None:
+    """The user signed in under this token, or ``None`` once it was ended or expired."""
+    row = db.session.execute(
+        select(UserSession, User)
+        .join(User, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    now = utcnow()
+    if now - record.last_seen_at > SESSION_LIFETIME:
+        return None
+    if now - record.last_seen_at > LAST_SEEN_RESOLUTION:
+        record.last_seen_at = now
+        db.session.commit()
+    user.session_token = token
+    return user
+
+
+def current_session_id(user: User) -> int | None:
+    """The id of the session record the user's request runs under."""
+    if user.session_token is None:
+        return None
+    return db.session.scalar(
+        select(UserSession.id).where(UserSession.token_hash == _token_hash(user.session_token))
+    )
+
+
+def end_session(token: str) -> None:
+    """End one session: its cookie, and any copy of it, stops working."""
+    db.session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    db.session.commit()
+
+
+def end_other_sessions(user: User) -> int:
+    """End every session of the user but the current one; returns how many ended."""
+    statement = delete(UserSession).where(UserSession.user_id == user.id)
+    if user.session_token is not None:
+        statement = statement.where(UserSession.token_hash != _token_hash(user.session_token))
+    result = db.session.execute(statement)
+    db.session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

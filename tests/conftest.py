@@ -1,0 +1,215 @@
+"""Fixtures: an app on a real, migrated database (SQLite file and PostgreSQL), clients, users."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+
+from journal import create_app
+from journal.extensions import db
+from journal.models import User
+from tests.helpers import PASSWORD, PASSWORD_HASH, post_form
+from tests.servers import PostgreSQLServer, postgresql_server
+
+# Settings from a developer's shell or .env must not leak into the tests.
+ENVIRONMENT_KEYS = (
+    "JOURNAL_ENV", "SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "TRUSTED_PROXIES", "LOG_LEVEL",
+    "RATELIMIT_STORAGE_URI", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
+    "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+)  # fmt: skip
+
+_database_names = itertools.count(1)
+
+
+def migrate_database(url: str) -> None:
+    """Build the schema at ``url`` by running every migration, as an operator would."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        app = create_app("testing")
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ENVIRONMENT_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    for key in [key for key in os.environ if key.startswith("FLASK_")]:
+        monkeypatch.delenv(key)
+
+
+# --- databases -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (cheaper than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "journal.sqlite3"
+    migrate_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgreSQLServer]:
+    """One PostgreSQL server for the whole run, in a temporary folder, removed afterwards."""
+    with postgresql_server() as server:
+        yield server
+
+
+def create_pg_database(server: PostgreSQLServer) -> str:
+    """A new, empty database on ``server``; returns its SQLAlchemy URL."""
+    name = f"journal_test_{os.getpid()}_{next(_database_names)}"
+    with psycopg.connect(server.dsn(), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return server.url(name)
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_url(pg_server: PostgreSQLServer) -> str:
+    """A PostgreSQL database migrated to head once; each test empties its tables first."""
+    url = create_pg_database(pg_server)
+    migrate_database(url)
+    return url
+
+
+def empty_pg_tables(url: str) -> None:
+    """Remove every row (keeping the schema and the migration version)."""
+    tables = [t.name for t in db.metadata.sorted_tables]
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database with empty tables: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "journal.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("pg_migrated_url")
+    empty_pg_tables(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no schema at all, for migration tests."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    server: PostgreSQLServer = request.getfixturevalue("pg_server")
+    return create_pg_database(server)
+
+
+# --- the app ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_factory(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Flask]]:
+    """Build apps on the test database; keyword arguments override config values."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    made: list[Flask] = []
+
+    def make(config_name: str = "testing", **overrides: Any) -> Flask:
+        app = create_app(config_name)
+        app.config.update(overrides)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Flask]) -> Flask:
+    """The app in its testing configuration (CSRF on) on a fresh database."""
+    return app_factory()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser without a session."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Runs ``flask`` commands against the app."""
+    return app.test_cli_runner()
+
+
+# --- people ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create an account directly (with the shared pre-computed password hash)."""
+
+    def make(username: str = "alice", email: str | None = None) -> User:
+        with app.app_context():
+            user = User(
+                username=username,
+                username_key=username.lower(),
+                email=email or f"{username.lower()}@example.org",
+                email_key=(email or f"{username.lower()}@example.org").lower(),
+                password_hash=PASSWORD_HASH,
+            )
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+@pytest.fixture
+def user(make_user: Callable[..., User]) -> User:
+    """A registered user called alice."""
+    return make_user("alice")
+
+
+class AuthActions:
+    """Sign a test client in and out through the real forms."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str = "alice", password: str = PASSWORD, **extra: Any) -> Any:
+        """Sign in through the sign-in form."""
+        return post_form(self.client, "/login", username=username, password=password, **extra)
+
+    def logout(self) -> Any:
+        """Sign out through the sign-out button."""
+        return post_form(self.client, "/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Sign-in actions on ``client``."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def signed_in(client: FlaskClient, auth: AuthActions, user: User) -> FlaskClient:
+    """A client signed in as alice."""
+    response = auth.login()
+    assert response.status_code == 302
+    return client

@@ -1,0 +1,47 @@
+"""Helpers for tests: reading CSRF tokens and posting forms as a browser does."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse
+
+from journal.extensions import db
+from journal.services.passwords import hash_password
+
+PASSWORD = "a long and unusual passphrase"
+# Computed once: hashing is deliberately slow, and fixtures make many users.
+PASSWORD_HASH = hash_password(PASSWORD)
+
+_TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form on the page at ``path``."""
+    response = client.get(path)
+    match = _TOKEN_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} (status {response.status_code})"
+    return match.group(1)
+
+
+def post_form(
+    client: FlaskClient, path: str, form_page: str | None = None, **data: Any
+) -> TestResponse:
+    """POST ``data`` to ``path`` with the CSRF token read from ``form_page`` (default: path)."""
+    data.setdefault("csrf_token", csrf_token(client, form_page or path))
+    return client.post(path, data=data)
+
+
+def text_of(response: TestResponse) -> str:
+    """The response body as text."""
+    return response.get_data(as_text=True)
+
+
+def count(app: Flask, model: Any) -> int:
+    """How many rows of ``model`` are stored."""
+    with app.app_context():
+        return int(db.session.scalar(select(func.count()).select_from(model)) or 0)

@@ -186,3 +186,22 @@ def paginate(query: Select[T], number: int, per_page: int) -> Page[T]:
     offset = (max(number, 1) - 1) * per_page
     rows = list(db.session.scalars(query.limit(per_page + 1).offset(offset)).unique())
     return Page(items=rows[:per_page], number=number, has_next=len(rows) > per_page)
+
+
+def entries_by(viewer: User | None, author: User) -> Select[Entry]:
+    """The entries of ``author`` that the viewer may see, newest first."""
+    return visible_entries(viewer).where(Entry.author_id == author.id)
+
+
+def entries_tagged(viewer: User | None, tag: str) -> Select[Entry]:
+    """The entries tagged ``tag`` that the viewer may see, newest first."""
+    return visible_entries(viewer).where(Entry.tags.any(Tag.name == tag.lower()))
+
+
+def search_entries(viewer: User | None, query: str) -> Select[Entry]:
+    """Entries the viewer may see that match ``query``, best match first.
+
+    A plain substring match for now; the full-text search replaces it.
+    """
+    pattern = f"%{query.strip()}%"
+    return visible_entries(viewer).where(or_(Entry.title.ilike(pattern), Entry.body.ilike(pattern)))

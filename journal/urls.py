@@ -9,7 +9,7 @@ from flask import current_app, url_for
 
 def external_url(endpoint: str, **values: Any) -> str:
     """The absolute URL of ``endpoint``: under ``PUBLIC_URL`` when set, else the request's host."""
-    public_url = current_app.config.get("PUBLIC_URL")
+    public_url: str | None = current_app.config.get("PUBLIC_URL")
     if not public_url:
         return url_for(endpoint, _external=True, **values)
     return public_url + url_for(endpoint, **values)

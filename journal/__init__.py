@@ -12,6 +12,9 @@ from config import config_for
 from journal import database  # noqa: F401  (registers the SQLite connection settings)
 from journal.extensions import csrf, db, login_manager, migrate
 
+# The .env file next to wsgi.py; real environment variables win over what it says.
+DOTENV_PATH = Path(__file__).resolve().parent.parent / ".env"
+
 # Every blueprint the app serves; adding one is one line here.
 BLUEPRINTS = (
     "journal.blueprints.errors",
@@ -23,7 +26,7 @@ BLUEPRINTS = (
 
 def create_app(config_name: str | None = None) -> Flask:
     """Build the app for ``config_name`` (default: ``JOURNAL_ENV``, else development)."""
-    load_dotenv(Path(__file__).resolve().parent.parent / ".env")
+    load_dotenv(DOTENV_PATH)
     app = Flask(__name__, instance_relative_config=True)
     config_class = config_for(config_name or os.environ.get("JOURNAL_ENV", "development"))
     app.config.from_object(config_class)

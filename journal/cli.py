@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from journal.exceptions import ValidationFailed
 from journal.services import accounts
 
 
-@click.group("journal")
+# An AppGroup runs each command inside the app context, however the group is invoked
+# (``flask``, or ``app.test_cli_runner()``, which pushes no context of its own).
+@click.group("journal", cls=AppGroup)
 def journal_cli() -> None:
     """Manage the Journal."""
 

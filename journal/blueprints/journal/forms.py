@@ -11,10 +11,17 @@ from journal.models import Entry
 from journal.services.entries import BODY_MAX, TITLE_MAX, EntryInput, parse_tags
 
 
+def strip(value: str | None) -> str | None:
+    """The value without surrounding whitespace (the title's length counts after trimming)."""
+    return value.strip() if value else value
+
+
 class EntryForm(ServiceForm):
     """Write or edit an entry."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField(
+        "Title", filters=[strip], validators=[DataRequired(), Length(max=TITLE_MAX)]
+    )
     body = TextAreaField(
         "Entry",
         validators=[DataRequired(), Length(max=BODY_MAX)],

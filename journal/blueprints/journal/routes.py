@@ -34,12 +34,16 @@ def viewer() -> User | None:
     return user
 
 
+# More digits than this is a page no listing reaches (and an offset the database refuses).
+PAGE_DIGITS_MAX = 9
+
+
 def page_number() -> int:
-    """``?page=N`` as a number of at least 1; anything else is 404."""
-    number = request.args.get("page", 1, type=int)
-    if number is None or number < 1:
+    """``?page=N`` as a number of at least 1; anything else (``0``, ``abc``, ``1.5``) is 404."""
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > PAGE_DIGITS_MAX or int(raw) < 1:
         abort(404)
-    return number
+    return int(raw)
 
 
 def listing(query: Select[Entry]) -> Page[Entry]:

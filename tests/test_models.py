@@ -1,0 +1,160 @@
+"""The models: UTC times, derived properties, what a deleted account takes with it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from flask import Flask
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import StatementError
+
+from journal.extensions import db
+from journal.models import (
+    ApiToken,
+    Entry,
+    Tag,
+    User,
+    UserSession,
+    UTCDateTime,
+    entry_tags,
+    utcnow,
+)
+from journal.services import accounts
+from journal.services.entries import EntryInput, create_entry, update_entry
+from tests.helpers import count
+
+WHEN = datetime(2026, 6, 1, 12, 30, 15, 250000, tzinfo=UTC)
+
+
+def test_utcnow_is_aware_utc() -> None:
+    now = utcnow()
+    assert now.tzinfo is UTC
+    assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_a_naive_datetime_is_refused(app: Flask, user: User) -> None:
+    with app.app_context():
+        session = UserSession(
+            token_hash="0" * 64,
+            user_id=user.id,
+            created_at=datetime(2026, 6, 1, 12, 0),  # noqa: DTZ001 (the point of the test)
+        )
+        db.session.add(session)
+        with pytest.raises(StatementError, match="naive datetime refused"):
+            db.session.flush()
+        db.session.rollback()
+    assert count(app, UserSession) == 0
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        pytest.param(WHEN, id="utc"),
+        pytest.param(WHEN.astimezone(timezone(timedelta(hours=5, minutes=30))), id="plus-0530"),
+        pytest.param(WHEN.astimezone(timezone(timedelta(hours=-8))), id="minus-0800"),
+    ],
+)
+def test_times_load_aware_in_utc(app: Flask, user: User, stored: datetime) -> None:
+    with app.app_context():
+        db.session.add(
+            ApiToken(token_hash="1" * 64, user_id=user.id, created_at=stored, expires_at=stored)
+        )
+        db.session.commit()
+    with app.app_context():
+        token = db.session.scalars(select(ApiToken)).one()
+        assert token.created_at == WHEN
+        assert token.created_at.utcoffset() == timedelta(0)
+        assert token.created_at.tzinfo is UTC
+        assert token.expires_at.tzinfo is UTC
+
+
+def test_a_null_time_stays_null() -> None:
+    column_type = UTCDateTime()
+    dialect = sqlite.dialect()
+    assert column_type.process_bind_param(None, dialect) is None
+    assert column_type.process_result_value(None, dialect) is None
+
+
+def test_created_at_defaults_to_the_time_of_saving(app: Flask) -> None:
+    with time_machine.travel(WHEN, tick=False), app.app_context():
+        user = User(
+            username="zed", username_key="zed", email="z@example.org",
+            email_key="z@example.org", password_hash="x",
+        )  # fmt: skip
+        db.session.add(user)
+        db.session.commit()
+    with app.app_context():
+        assert db.session.scalar(select(User.created_at)) == WHEN
+
+
+def test_entry_visibility_names_is_public() -> None:
+    assert Entry(is_public=True).visibility == "public"
+    assert Entry(is_public=False).visibility == "private"
+
+
+def test_entry_was_edited_only_after_a_later_change(app: Flask, user: User) -> None:
+    with time_machine.travel(WHEN, tick=False), app.app_context():
+        entry = create_entry(db.session.merge(user), EntryInput("Draft", "Text."))
+        assert entry.created_at == entry.updated_at == WHEN
+        assert not entry.was_edited
+        entry_id = entry.id
+    with time_machine.travel(WHEN + timedelta(minutes=3), tick=False), app.app_context():
+        entry = db.session.get(Entry, entry_id)
+        update_entry(entry, EntryInput("Final", "Text."))
+    with app.app_context():
+        entry = db.session.get(Entry, entry_id)
+        assert entry.was_edited
+        assert entry.updated_at - entry.created_at == timedelta(minutes=3)
+
+
+def test_model_reprs_name_the_row() -> None:
+    assert repr(User(username="alice")) == "<User 'alice'>"
+    assert repr(Entry(id=3, title="Hi")) == "<Entry 3 'Hi'>"
+    assert repr(Tag(name="travel")) == "<Tag 'travel'>"
+
+
+def test_a_user_id_is_the_session_token() -> None:
+    user = User(username="alice")
+    assert user.get_id() is None
+    user.session_token = "abc"
+    assert user.get_id() == "abc"
+    assert user.is_authenticated and user.is_active and not user.is_anonymous
+
+
+def _fill_account(app: Flask, user: User, other: User) -> None:
+    """Entries with tags, sessions and an API token for ``user``; one entry for ``other``."""
+    with app.app_context():
+        author = db.session.merge(user)
+        create_entry(author, EntryInput("One", "1", tags=["shared", "mine"]))
+        create_entry(author, EntryInput("Two", "2", tags=["shared"]))
+        create_entry(db.session.merge(other), EntryInput("Bob's", "b", tags=["shared"]))
+        accounts.start_session(author, "browser one")
+        accounts.start_session(author, "browser two")
+        accounts.start_session(db.session.merge(other), "bob's browser")
+        db.session.add(ApiToken(token_hash="2" * 64, user=author, expires_at=utcnow()))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("how", ["orm", "sql"])
+def test_deleting_a_user_removes_their_entries_sessions_and_tokens(
+    app: Flask, make_user: object, user: User, how: str
+) -> None:
+    bob = make_user("bob")  # type: ignore[operator]
+    _fill_account(app, user, bob)
+    with app.app_context():
+        if how == "orm":
+            db.session.delete(db.session.get(User, user.id))
+        else:
+            db.session.execute(delete(User).where(User.id == user.id))
+        db.session.commit()
+    with app.app_context():
+        assert db.session.scalars(select(User.username)).all() == ["bob"]
+        assert db.session.scalars(select(Entry.title)).all() == ["Bob's"]
+        assert db.session.scalars(select(UserSession.user_agent)).all() == ["bob's browser"]
+        assert db.session.scalars(select(ApiToken)).all() == []
+        # The entries' tag links went with them; the tags themselves stay.
+        assert len(db.session.execute(select(entry_tags)).all()) == 1
+        assert sorted(db.session.scalars(select(Tag.name))) == ["mine", "shared"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -42,6 +43,7 @@ def create_user(username: str, email: str) -> None:
 @journal_cli.command("wait-db")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds to keep trying.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between attempts.")
+@with_appcontext
 def wait_db(timeout: float, interval: float) -> None:
     """Wait until the database answers a trivial query (for container start-up)."""
     deadline = time.monotonic() + timeout

@@ -127,6 +127,8 @@ def postgresql_server() -> Iterator[PostgreSQLServer]:
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Enough for tests: production refuses to start without a long key and a public address.
 PRODUCTION_SECRET_KEY = "test-only-secret-key-for-real-gunicorn-runs-0123456789"
+# Seconds a server may take to answer its first request (a busy CI machine is slow to import).
+START_TIMEOUT = 120
 
 
 @dataclass
@@ -162,7 +164,7 @@ def production_env(database_url: str, port: int, **extra: str) -> dict[str, str]
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
     """Poll ``url`` until it answers 200; fail with the server's log if it dies or stalls."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"server exited with {process.returncode}:\n{log_path.read_text()}")
@@ -172,7 +174,7 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log_path: Pat
                     return
         except OSError:
             time.sleep(0.1)
-    pytest.fail(f"server did not answer {url} within 60s:\n{log_path.read_text()}")
+    pytest.fail(f"server did not answer {url} within {START_TIMEOUT}s:\n{log_path.read_text()}")
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> int:

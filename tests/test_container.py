@@ -222,3 +222,32 @@ def test_wait_db_gives_up_after_its_timeout(monkeypatch: pytest.MonkeyPatch) -> 
     assert result.exit_code == 1
     assert "The database did not answer within 0.5s" in result.output
     assert "pw-4d2a" not in result.output
+
+
+@pytest.mark.parametrize(("skip", "migrated"), [("0", True), ("1", False)])
+def test_entrypoint_migrates_unless_told_to_skip(tmp_path: Path, skip: str, migrated: bool) -> None:
+    database = tmp_path / "journal.sqlite3"
+    result = subprocess.run(
+        # Arguments go to gunicorn: --version makes it answer and exit instead of serving.
+        ["./docker-entrypoint.sh", "--version"],
+        cwd=PROJECT_ROOT,
+        env=bare_env(
+            tmp_path,
+            JOURNAL_ENV="production",
+            SECRET_KEY=PRODUCTION_SECRET_KEY,
+            PUBLIC_URL="http://127.0.0.1",
+            DATABASE_URL=f"sqlite:///{database}",
+            SKIP_MIGRATIONS=skip,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "gunicorn (version" in result.stdout
+    assert ("Running upgrade" in result.stderr) is migrated
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert ("entries" in tables) is migrated

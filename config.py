@@ -37,7 +37,11 @@ class Config:
 
     ENV_NAME: ClassVar[str] = "base"
 
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's values (hashes, tokens) stay out of logged errors.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+    }
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     MAX_IMPORT_LENGTH = 16 * 1024 * 1024

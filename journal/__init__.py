@@ -7,10 +7,12 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import config_for
 from journal import database  # noqa: F401  (registers the SQLite connection settings)
 from journal.extensions import csrf, db, login_manager, migrate
+from journal.logging import init_app as init_logging
 
 # The .env file next to wsgi.py; real environment variables win over what it says.
 DOTENV_PATH = Path(__file__).resolve().parent.parent / ".env"
@@ -33,10 +35,26 @@ def create_app(config_name: str | None = None) -> Flask:
     config_class.load(app)
     app.config.from_prefixed_env()
     config_class.validate(app)
+    _init_logging(app)
+    _init_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
     return app
+
+
+def _init_logging(app: Flask) -> None:
+    # First, so every later before_request hook already has the request id.
+    init_logging(app)
+
+
+def _init_proxies(app: Flask) -> None:
+    # Forwarded headers are believed only when TRUSTED_PROXIES says proxies set them.
+    trusted = int(app.config["TRUSTED_PROXIES"])
+    if trusted > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted, x_prefix=trusted
+        )
 
 
 def _init_extensions(app: Flask) -> None:

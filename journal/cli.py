@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask.cli import AppGroup
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from journal.exceptions import ValidationFailed
+from journal.extensions import db
 from journal.services import accounts
 
 
@@ -35,3 +40,25 @@ def create_user(username: str, email: str) -> None:
                 click.echo(f"{field}: {message}", err=True)
         raise click.exceptions.Exit(1) from None
     click.echo(f"Created user {user.username}.")
+
+
+@journal_cli.command("wait-db")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to keep trying.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between attempts.")
+def wait_db(timeout: float, interval: float) -> None:
+    """Wait until the database answers a trivial query (for container start-up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            if time.monotonic() + interval > deadline:
+                reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+                click.echo(f"The database did not answer within {timeout:g}s: {reason}", err=True)
+                raise click.exceptions.Exit(1) from None
+            time.sleep(interval)
+        else:
+            db.session.remove()
+            click.echo("The database is ready.")
+            return

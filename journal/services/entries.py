@@ -113,8 +113,11 @@ def tags_named(names: Sequence[str]) -> list[Tag]:
 def create_entry(author: User, data: EntryInput) -> Entry:
     """Write a new entry for ``author``."""
     title, tag_names = check_entry(data)
+    now = utcnow()  # one clock reading: a new entry is not "edited"
     entry = Entry(
         author=author,
+        created_at=now,
+        updated_at=now,
         title=title,
         body=data.body,
         body_html=render_markdown(data.body),

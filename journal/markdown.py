@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import nh3
@@ -19,6 +20,16 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# A fenced block's info string becomes ``class="language-…"``: keep only plain language names.
+CODE_CLASS_RE = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
+LINK_REL = "nofollow noopener noreferrer"
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Drop a code block's class unless it names a language (the info string is user text)."""
+    if tag == "code" and attribute == "class":
+        return value if CODE_CLASS_RE.fullmatch(value) else None
+    return value
 
 
 @cache
@@ -37,6 +48,7 @@ def render_markdown(source: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
-        link_rel="nofollow noopener noreferrer",
+        link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_filter_attribute,
     )

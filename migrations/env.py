@@ -21,6 +21,10 @@ config.set_main_option(
 # Tables the search migration creates by hand (SQLite FTS5 and its shadow tables) are not
 # in the models; autogenerate must not offer to drop them.
 IGNORED_TABLE_MARKER = "_fts"
+# PostgreSQL's generated search column and its GIN index (migration 0002) are not mapped
+# either: the search service refers to them by name.
+IGNORED_COLUMNS = {("entries", "search_vector")}
+IGNORED_INDEXES = {"ix_entries_search_vector"}
 
 # Serialises `flask db upgrade` started by several replicas at once on PostgreSQL.
 PG_MIGRATION_LOCK = 7_240_311
@@ -28,6 +32,10 @@ PG_MIGRATION_LOCK = 7_240_311
 
 def include_name(name, type_, parent_names):
     if type_ == "table" and name and IGNORED_TABLE_MARKER in name:
+        return False
+    if type_ == "column" and (parent_names.get("table_name"), name) in IGNORED_COLUMNS:
+        return False
+    if type_ == "index" and name in IGNORED_INDEXES:
         return False
     return True
 

@@ -213,3 +213,27 @@ def signed_in(client: FlaskClient, auth: AuthActions, user: User) -> FlaskClient
     response = auth.login()
     assert response.status_code == 302
     return client
+
+
+# --- journal entries -------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_entry(app: Flask) -> Callable[..., int]:
+    """Write an entry through the service as ``author``; returns its id."""
+    from journal.services.entries import EntryInput, create_entry
+
+    def make(
+        author: User,
+        title: str = "A day",
+        body: str = "Some words.",
+        visibility: str = "public",
+        tags: tuple[str, ...] = (),
+    ) -> int:
+        with app.app_context():
+            writer = db.session.get(User, author.id)
+            assert writer is not None
+            entry = create_entry(writer, EntryInput(title, body, visibility, tags))
+            return entry.id
+
+    return make

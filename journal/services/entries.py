@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from journal.exceptions import EntryNotFound, NotAllowed, UserNotFound, ValidationFailed
 from journal.extensions import db
 from journal.markdown import render_markdown
-from journal.models import VISIBILITIES, Entry, Tag, User, utcnow
+from journal.models import VISIBILITIES, Entry, Tag, User, entry_tags, utcnow
+from journal.services import search
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -41,6 +44,9 @@ class Page(Generic[T]):
     items: list[T]
     number: int
     has_next: bool
+    # Keyset cursors (see ``entry_cursor``) for the pages after and before this one.
+    older: str | None = None
+    newer: str | None = None
 
     @property
     def has_prev(self) -> bool:
@@ -107,8 +113,11 @@ def tags_named(names: Sequence[str]) -> list[Tag]:
 def create_entry(author: User, data: EntryInput) -> Entry:
     """Write a new entry for ``author``."""
     title, tag_names = check_entry(data)
+    now = utcnow()  # one clock reading: a new entry is not "edited"
     entry = Entry(
         author=author,
+        created_at=now,
+        updated_at=now,
         title=title,
         body=data.body,
         body_html=render_markdown(data.body),
@@ -142,9 +151,10 @@ def delete_entry(entry: Entry) -> None:
 
 def visible_to(viewer: User | None) -> ColumnElement[bool]:
     """The one rule of who sees what: public entries, plus the viewer's own private ones."""
+    # ``= true`` rather than ``IS true``: PostgreSQL uses an index only for the former.
     if viewer is None:
-        return Entry.is_public.is_(true())
-    return or_(Entry.is_public.is_(true()), Entry.author_id == viewer.id)
+        return Entry.is_public == true()
+    return or_(Entry.is_public == true(), Entry.author_id == viewer.id)
 
 
 def visible_entries(viewer: User | None) -> Select[Entry]:
@@ -188,6 +198,71 @@ def paginate(query: Select[T], number: int, per_page: int) -> Page[T]:
     return Page(items=rows[:per_page], number=number, has_next=len(rows) > per_page)
 
 
+def entry_cursor(entry: Entry) -> str:
+    """The keyset cursor of an entry in newest-first order: ``<created_at UTC>_<id>``."""
+    return f"{entry.created_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}_{entry.id}"
+
+
+def parse_cursor(cursor: str) -> tuple[datetime, int] | None:
+    """``(created_at, id)`` from a cursor, or ``None`` when it is not one."""
+    stamp, _, number = cursor.rpartition("_")
+    try:
+        created_at = datetime.fromisoformat(stamp)
+        entry_id = int(number)
+    except ValueError:
+        return None
+    if created_at.tzinfo is None:
+        return None
+    return created_at.astimezone(UTC), entry_id
+
+
+def paginate_newest(
+    query: Select[Entry],
+    number: int,
+    per_page: int,
+    before: tuple[datetime, int] | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> Page[Entry]:
+    """One page of a newest-first listing, by keyset when a cursor is given.
+
+    ``before`` gives the entries older than that cursor and ``after`` the ones newer than it,
+    each found by an index range instead of skipping rows; without either, page ``number``
+    is found by offset (what a typed ``?page=N`` costs). The page carries both cursors.
+    """
+    if after is not None:
+        stamp, entry_id = after
+        newer_first = (
+            query.where(
+                Entry.created_at >= stamp, or_(Entry.created_at > stamp, Entry.id > entry_id)
+            )
+            .order_by(None)
+            .order_by(Entry.created_at.asc(), Entry.id.asc())
+            .limit(per_page + 1)
+        )
+        rows = list(db.session.scalars(newer_first).unique())
+        items = list(reversed(rows[:per_page]))
+        at_start = len(rows) <= per_page
+        page = Page(items=items, number=1 if at_start else max(number, 2), has_next=True)
+    elif before is not None:
+        stamp, entry_id = before
+        older = query.where(
+            Entry.created_at <= stamp, or_(Entry.created_at < stamp, Entry.id < entry_id)
+        )
+        page = paginate(older, 1, per_page)
+        page = Page(items=page.items, number=max(number, 2), has_next=page.has_next)
+    else:
+        page = paginate(query, number, per_page)
+    if not page.items:
+        return page
+    return Page(
+        items=page.items,
+        number=page.number,
+        has_next=page.has_next,
+        older=entry_cursor(page.items[-1]) if page.has_next else None,
+        newer=entry_cursor(page.items[0]) if page.has_prev else None,
+    )
+
+
 def entries_by(viewer: User | None, author: User) -> Select[Entry]:
     """The entries of ``author`` that the viewer may see, newest first."""
     return visible_entries(viewer).where(Entry.author_id == author.id)
@@ -195,13 +270,29 @@ def entries_by(viewer: User | None, author: User) -> Select[Entry]:
 
 def entries_tagged(viewer: User | None, tag: str) -> Select[Entry]:
     """The entries tagged ``tag`` that the viewer may see, newest first."""
-    return visible_entries(viewer).where(Entry.tags.any(Tag.name == tag.lower()))
+    # Through the (tag_id, entry_id) index: the tag's entry ids, then entries by primary key.
+    tagged = (
+        select(entry_tags.c.entry_id)
+        .join(Tag, Tag.id == entry_tags.c.tag_id)
+        .where(Tag.name == tag.lower())
+    )
+    return visible_entries(viewer).where(Entry.id.in_(tagged))
 
 
 def search_entries(viewer: User | None, query: str) -> Select[Entry]:
-    """Entries the viewer may see that match ``query``, best match first.
+    """Entries the viewer may see that match ``query`` as plain words, best match first.
 
-    A plain substring match for now; the full-text search replaces it.
+    SQLite ranks with FTS5's bm25, PostgreSQL with ``ts_rank``; no query text is syntax.
     """
-    pattern = f"%{query.strip()}%"
-    return visible_entries(viewer).where(or_(Entry.title.ilike(pattern), Entry.body.ilike(pattern)))
+    return search.matching(visible_entries(viewer), query)
+
+
+def search_snippets(entries: Sequence[Entry], query: str) -> dict[int, Markup]:
+    """Highlighted extracts (escaped text with ``<mark>``) of these entries for ``query``."""
+    return search.snippets([entry.id for entry in entries], query)
+
+
+def public_entries(author: User | None = None, limit: int = 20) -> Select[Entry]:
+    """The newest public entries (of ``author`` if given): what feeds show, whoever asks."""
+    query = visible_entries(None) if author is None else entries_by(None, author)
+    return query.limit(limit)

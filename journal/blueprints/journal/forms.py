@@ -42,10 +42,14 @@ class EntryForm(ServiceForm):
     @classmethod
     def for_entry(cls, entry: Entry) -> EntryForm:
         """The form filled in with an existing entry (a POST's own data wins)."""
+        # ``data``, not ``obj``: the entry's ``tags`` are rows, the field wants their names.
         return cls(
-            obj=entry,
-            visibility=entry.visibility,
-            tags=", ".join(tag.name for tag in entry.tags),
+            data={
+                "title": entry.title,
+                "body": entry.body,
+                "visibility": entry.visibility,
+                "tags": ", ".join(tag.name for tag in entry.tags),
+            }
         )
 
     def to_input(self) -> EntryInput:

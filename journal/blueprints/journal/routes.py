@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
+    Response,
     abort,
     current_app,
     flash,
@@ -15,12 +18,15 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from sqlalchemy import Select
 
 from journal.blueprints.errors.handlers import render_error
 from journal.blueprints.journal import bp
 from journal.blueprints.journal.forms import EntryForm
 from journal.exceptions import ValidationFailed
+from journal.extensions import db
+from journal.feeds import FEED_TYPE, atom_feed
 from journal.models import Entry, User
 from journal.services import entries
 from journal.services.entries import Page
@@ -46,9 +52,30 @@ def page_number() -> int:
     return int(raw)
 
 
+def cursor_arg(name: str) -> tuple[datetime, int] | None:
+    """A keyset cursor from ``?before=`` or ``?after=``; a malformed one is 404."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    cursor = entries.parse_cursor(raw)
+    if cursor is None:
+        abort(404)
+    return cursor
+
+
 def listing(query: Select[Entry]) -> Page[Entry]:
-    """One page of a listing; a page past the end is 404, page 1 always answers."""
-    page = entries.paginate(query, page_number(), current_app.config["ENTRIES_PER_PAGE"])
+    """One page of a newest-first listing; a page past the end is 404, page 1 always answers.
+
+    ``?page=N`` alone is found by offset; the page links also carry a keyset cursor
+    (``before``/``after``), so paging on by the links costs the same on every page.
+    """
+    page = entries.paginate_newest(
+        query,
+        page_number(),
+        current_app.config["ENTRIES_PER_PAGE"],
+        before=cursor_arg("before"),
+        after=cursor_arg("after"),
+    )
     if not page.items and page.number > 1:
         abort(404)
     return page
@@ -59,6 +86,57 @@ def index() -> ResponseReturnValue:
     """Every entry the viewer may see, newest first."""
     page = listing(entries.visible_entries(viewer()))
     return render_template("journal/index.html", page=page)
+
+
+@bp.get("/u/<username>")
+def user_page(username: str) -> ResponseReturnValue:
+    """One person's entries that the viewer may see; an unknown name is 404."""
+    author = entries.get_user(username)
+    page = listing(entries.entries_by(viewer(), author))
+    return render_template("journal/user.html", author=author, page=page)
+
+
+@bp.get("/tags/<tag>")
+def tag_page(tag: str) -> ResponseReturnValue:
+    """Entries with this tag that the viewer may see; a tag with none is an empty page."""
+    page = listing(entries.entries_tagged(viewer(), tag))
+    return render_template("journal/tag.html", tag=tag.lower(), page=page)
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    """Full-text search over what the viewer may see, best match first."""
+    query = request.args.get("q", "").strip()
+    page: Page[Entry] | None = None
+    snippets: dict[int, Markup] = {}
+    if query:
+        page = entries.paginate(
+            entries.search_entries(viewer(), query),
+            page_number(),
+            current_app.config["ENTRIES_PER_PAGE"],
+        )
+        if not page.items and page.number > 1:
+            abort(404)
+        snippets = entries.search_snippets(page.items, query)
+    return render_template("journal/search.html", query=query, page=page, snippets=snippets)
+
+
+def feed_response(author: User | None) -> Response:
+    """The Atom feed of the newest public entries (never a private one, whoever asks)."""
+    items = list(db.session.scalars(entries.public_entries(author)).unique())
+    return Response(atom_feed(items, author), mimetype=FEED_TYPE)
+
+
+@bp.get("/feed.atom")
+def site_feed() -> ResponseReturnValue:
+    """The newest public entries of everyone."""
+    return feed_response(None)
+
+
+@bp.get("/u/<username>/feed.atom")
+def user_feed(username: str) -> ResponseReturnValue:
+    """The newest public entries of one person."""
+    return feed_response(entries.get_user(username))
 
 
 @bp.route("/entry", methods=["GET", "POST"])

@@ -1,0 +1,52 @@
+"""Atom 1.0 feeds of public entries, written by feedgen with links built from PUBLIC_URL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from feedgen.feed import FeedGenerator
+
+from journal.models import Entry, User, utcnow
+from journal.urls import external_url
+
+FEED_TYPE = "application/atom+xml"
+
+
+def atom_feed(entries: Sequence[Entry], author: User | None = None) -> bytes:
+    """The Atom document for ``entries`` (newest first): the site's, or one author's."""
+    feed = FeedGenerator()
+    if author is None:
+        page_url = external_url("journal.index")
+        self_url = external_url("journal.site_feed")
+        feed.title("Journal")
+        feed.subtitle("The newest public entries")
+    else:
+        page_url = external_url("journal.user_page", username=author.username)
+        self_url = external_url("journal.user_feed", username=author.username)
+        feed.title(f"{author.username} · Journal")
+        feed.subtitle(f"The newest public entries by {author.username}")
+        feed.author({"name": author.username, "uri": page_url})
+    feed.id(self_url)
+    feed.link(href=self_url, rel="self", type=FEED_TYPE)
+    feed.link(href=page_url, rel="alternate", type="text/html")
+    feed.updated(max((entry.updated_at for entry in entries), default=None) or utcnow())
+    # feedgen prepends each added entry: add the oldest first so the newest leads.
+    for entry in reversed(entries):
+        url = external_url("journal.show_entry", entry_id=entry.id)
+        item = feed.add_entry()
+        item.id(url)
+        item.title(entry.title)
+        item.link(href=url, rel="alternate", type="text/html")
+        item.published(entry.created_at)
+        item.updated(entry.updated_at)
+        item.author(
+            {
+                "name": entry.author.username,
+                "uri": external_url("journal.user_page", username=entry.author.username),
+            }
+        )
+        item.content(entry.body_html, type="html")
+        for tag in entry.tags:
+            item.category(term=tag.name)
+    result: bytes = feed.atom_str(pretty=False)
+    return result

@@ -1,0 +1,106 @@
+"""Full-text search per database: SQLite FTS5 (``entries_fts``) or PostgreSQL ``tsvector``.
+
+Both indexes are created by migration 0002 and kept in step by the database itself (FTS5
+triggers, a generated column), so every way of writing entries is searchable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement, Integer, Select, column, false, func, literal_column, table
+from sqlalchemy.sql.elements import UnaryExpression
+
+from journal.extensions import db
+from journal.models import Entry
+
+QUERY_MAX = 200
+MARK_START = "\x02"
+MARK_END = "\x03"
+SNIPPET_WORDS = 24
+_WORD_RE = re.compile(r"\w", re.UNICODE)
+
+entries_fts = table("entries_fts", column("rowid", Integer), column("title"), column("body"))
+_FTS: ColumnElement[str] = literal_column("entries_fts")
+_VECTOR: ColumnElement[str] = literal_column("entries.search_vector")
+_ENGLISH: ColumnElement[str] = literal_column("'english'::regconfig")
+
+
+def query_words(query: str) -> list[str]:
+    """The searchable words of a query: whitespace-separated, each with a letter or digit."""
+    return [word for word in query[:QUERY_MAX].split() if _WORD_RE.search(word)]
+
+
+def fts5_query(words: Sequence[str]) -> str:
+    """An FTS5 query matching every word as plain text: each one quoted as an FTS5 string.
+
+    Quoting turns ``AND``, ``NEAR(``, ``title:``, ``*`` and stray quotes into ordinary words,
+    so no user text is FTS5 syntax.
+    """
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def matching(query: Select[Entry], text: str) -> Select[Entry]:
+    """``query`` narrowed to entries matching ``text``, ordered best match first, then newest."""
+    words = query_words(text)
+    newest: list[UnaryExpression[Any]] = [Entry.created_at.desc(), Entry.id.desc()]
+    if not words:
+        return query.where(false())
+    if _dialect() == "postgresql":
+        tsquery = func.websearch_to_tsquery(_ENGLISH, " ".join(words))
+        return (
+            query.where(_VECTOR.op("@@")(tsquery))
+            .order_by(None)
+            .order_by(func.ts_rank(_VECTOR, tsquery).desc(), *newest)
+        )
+    # bm25: smaller is better; a word in the title counts five times one in the body.
+    rank: ColumnElement[float] = func.bm25(_FTS, 5.0, 1.0)
+    return (
+        query.join(entries_fts, entries_fts.c.rowid == Entry.id)
+        .where(_FTS.op("MATCH")(fts5_query(words)))
+        .order_by(None)
+        .order_by(rank, *newest)
+    )
+
+
+def highlight(raw: str) -> Markup:
+    """Escape a snippet, then turn the database's match markers into ``<mark>`` elements."""
+    if raw.count(MARK_START) != raw.count(MARK_END):  # markers typed by the author: drop all
+        raw = raw.replace(MARK_START, "").replace(MARK_END, "")
+    safe = str(escape(raw))
+    return Markup(safe.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))  # noqa: S704
+
+
+def snippets(entry_ids: Sequence[int], text: str) -> dict[int, Markup]:
+    """A highlighted extract of each entry's body, for the entries of one result page only."""
+    words = query_words(text)
+    if not entry_ids or not words:
+        return {}
+    if _dialect() == "postgresql":
+        options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, "
+            'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        extract = func.ts_headline(
+            _ENGLISH, Entry.body, func.websearch_to_tsquery(_ENGLISH, " ".join(words)), options
+        )
+        rows = db.session.execute(
+            Entry.__table__.select()
+            .with_only_columns(Entry.id, extract)
+            .where(Entry.id.in_(entry_ids))
+        )
+    else:
+        extract = func.snippet(_FTS, 1, MARK_START, MARK_END, "…", SNIPPET_WORDS)
+        rows = db.session.execute(
+            entries_fts.select()
+            .with_only_columns(entries_fts.c.rowid, extract)
+            .where(_FTS.op("MATCH")(fts5_query(words)), entries_fts.c.rowid.in_(entry_ids))
+        )
+    return {int(entry_id): highlight(raw or "") for entry_id, raw in rows}

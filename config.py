@@ -53,7 +53,15 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     ENTRIES_PER_PAGE = 20
-    RATELIMIT_HEADERS_ENABLED = False
+    # Flask-Limiter writes Retry-After (and X-RateLimit-*) itself once headers are on.
+    RATELIMIT_HEADERS_ENABLED = True
+    # Every limit is a setting, so tests and operators can change it.
+    RATELIMIT_LOGIN_PER_ACCOUNT = "5 per minute"
+    RATELIMIT_LOGIN_PER_ADDRESS = "20 per minute"
+    RATELIMIT_RESET_PER_ADDRESS = "5 per hour"
+    RATELIMIT_REGISTER_PER_ADDRESS = "10 per hour"
+    PASSWORD_RESET_MAX_AGE = 3600
+    SESSION_PROTECTION = "strong"
     MAIL_LOG_ONLY = False
     TESTING = False
     DEBUG = False
@@ -82,6 +90,9 @@ class Config:
         )
         # Without a mail server, development writes messages to the log instead.
         config["MAIL_LOG_ONLY"] = not config["MAIL_SERVER"]
+        # Flask-Mail stays silent while TESTING unless told otherwise: send whenever a
+        # server is configured, in every environment.
+        config["MAIL_SUPPRESS_SEND"] = not config["MAIL_SERVER"]
 
     @classmethod
     def default_secret_key(cls) -> str | None:

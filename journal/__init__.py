@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "journal.blueprints.health",
     "journal.blueprints.auth",
     "journal.blueprints.journal",
+    "journal.blueprints.account",
 )
 
 
@@ -64,6 +65,13 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    _init_security(app)
+
+
+def _init_security(app: Flask) -> None:
+    from journal.security import init_security
+
+    init_security(app)
 
 
 def _register_blueprints(app: Flask) -> None:

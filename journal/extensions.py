@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -28,3 +31,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Limits sit on the views; storage comes from RATELIMIT_STORAGE_URI when bound. The client
+# address is ``remote_addr``, which ProxyFix corrects for the configured trusted proxies.
+limiter = Limiter(key_func=get_remote_address)
+mail = Mail()

@@ -19,7 +19,14 @@ from journal import create_app
 from journal.extensions import db
 from journal.models import User
 from tests.helpers import PASSWORD, PASSWORD_HASH, post_form
-from tests.servers import PostgreSQLServer, postgresql_server
+from tests.servers import (
+    PostgreSQLServer,
+    RedisServer,
+    SMTPServer,
+    postgresql_server,
+    redis_server,
+    smtp_server,
+)
 
 # Settings from a developer's shell or .env must not leak into the tests.
 ENVIRONMENT_KEYS = (
@@ -237,3 +244,31 @@ def make_entry(app: Flask) -> Callable[..., int]:
             return entry.id
 
     return make
+# --- accounts: mail, shared rate-limit storage -------------------------------------------
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SMTPServer]:
+    """A real SMTP server; apps made after this fixture send their mail to it."""
+    with smtp_server() as server:
+        monkeypatch.setenv("MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setenv("MAIL_PORT", str(server.port))
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_service() -> Iterator[RedisServer]:
+    """One redis-server for the run (skipped, or failed under JOURNAL_REQUIRE_ALL, without)."""
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_service: RedisServer) -> str:
+    """The URL of an emptied Redis database."""
+    import redis
+
+    client = redis.Redis.from_url(redis_service.url)
+    client.flushall()
+    client.close()
+    return redis_service.url

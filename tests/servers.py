@@ -1,4 +1,4 @@
-"""Real servers the tests start for themselves: PostgreSQL, gunicorn, and a browser for them."""
+"""Real servers the tests start for themselves: PostgreSQL, gunicorn, Redis, SMTP."""
 
 from __future__ import annotations
 
@@ -16,10 +16,17 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from aiosmtpd.smtp import Envelope
 
 REQUIRE_ALL = os.environ.get("JOURNAL_REQUIRE_ALL") == "1"
 
@@ -286,3 +293,90 @@ class Browser:
     def close(self) -> None:
         """Close the connection."""
         self.connection.close()
+# --- Redis (shared rate-limit storage) ---------------------------------------------------
+
+
+@dataclass
+class RedisServer:
+    """A throwaway redis-server on loopback, without persistence."""
+
+    port: int
+
+    @property
+    def url(self) -> str:
+        """The ``RATELIMIT_STORAGE_URI`` that points at this server."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    """Start redis-server in a temporary folder, wait until it answers, stop it afterwards."""
+    import redis  # flask-limiter[redis] installs the client
+
+    executable = shutil.which("redis-server")
+    if executable is None:
+        unavailable("redis-server is not installed; apt-get install redis-server")
+    assert executable is not None
+    folder = Path(tempfile.mkdtemp(prefix="journal-redis-"))
+    port = free_port()
+    process = subprocess.Popen(
+        [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        client = redis.Redis(host="127.0.0.1", port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start within 5 seconds")
+        client.close()
+        yield RedisServer(port=port)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- SMTP (password-reset mail) ----------------------------------------------------------
+
+
+@dataclass
+class SMTPServer:
+    """An aiosmtpd server on loopback that keeps every message it receives."""
+
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+
+
+class _Collector:
+    def __init__(self, server: SMTPServer) -> None:
+        self.server = server
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:  # noqa: N802
+        content = envelope.content
+        raw = content if isinstance(content, bytes) else str(content).encode()
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        assert isinstance(message, EmailMessage)
+        self.server.messages.append(message)
+        return "250 Message accepted"
+
+
+@contextmanager
+def smtp_server() -> Iterator[SMTPServer]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, stopped afterwards."""
+    from aiosmtpd.controller import Controller
+
+    # Controller(port=0) fails its own readiness check: pick a free port first.
+    server = SMTPServer(port=free_port())
+    controller = Controller(_Collector(server), hostname="127.0.0.1", port=server.port)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()

@@ -62,3 +62,27 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Only a CSRF token: signing out changes state, so it is a POST."""
+
+
+class ResetRequestForm(FlaskForm):
+    """Ask for a password-reset link by mail."""
+
+    email = EmailField(
+        "Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "email"}
+    )
+
+
+class NewPasswordForm(ServiceForm):
+    """Choose a new password (after a reset link, or when changing it)."""
+
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        description="At least 8 characters; not a common password",
+        render_kw={"autocomplete": "new-password"},
+    )
+    password2 = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -4,17 +4,46 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from journal.blueprints.auth import bp
-from journal.blueprints.auth.forms import LoginForm, LogoutForm, RegistrationForm
+from journal.blueprints.auth.forms import (
+    LoginForm,
+    LogoutForm,
+    NewPasswordForm,
+    RegistrationForm,
+    ResetRequestForm,
+)
 from journal.exceptions import ValidationFailed
+from journal.extensions import limiter
 from journal.models import User
-from journal.services import accounts
+from journal.services import accounts, password_reset
 
 LOGIN_FAILED = "Unknown username or email, or wrong password."
+RESET_SENT = (
+    "If an account has that address, a link to choose a new password is on its way. "
+    "It works once, within an hour."
+)
+
+
+def _setting(name: str) -> str:
+    value: str = current_app.config[name]
+    return value
+
+
+def login_account_key() -> str:
+    """The rate-limit key of the account a sign-in names (its id when it exists)."""
+    login = request.form.get("username", "").strip().lower()
+    user = accounts.find_user(login) if login else None
+    return f"account:{user.id}" if user is not None else f"login:{login}"
+
+
+def login_failed(response: Response) -> bool:
+    """Only refused sign-ins count towards the limits (a refused form answers 422)."""
+    return response.status_code == 422
 
 
 def safe_next(target: str | None) -> str | None:
@@ -35,6 +64,7 @@ def sign_in(user: User, remember: bool = False) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: _setting("RATELIMIT_REGISTER_PER_ADDRESS"), methods=["POST"])
 def register() -> ResponseReturnValue:
     """Create an account and sign it in."""
     if current_user.is_authenticated:
@@ -54,6 +84,15 @@ def register() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: _setting("RATELIMIT_LOGIN_PER_ACCOUNT"),
+    key_func=login_account_key,
+    methods=["POST"],
+    deduct_when=login_failed,
+)
+@limiter.limit(
+    lambda: _setting("RATELIMIT_LOGIN_PER_ADDRESS"), methods=["POST"], deduct_when=login_failed
+)
 def login() -> ResponseReturnValue:
     """Sign in with a username or email and a password."""
     next_url = safe_next(request.args.get("next"))
@@ -84,3 +123,40 @@ def logout() -> ResponseReturnValue:
     session.clear()
     flash("You are signed out.", "success")
     return redirect(url_for("journal.index"))
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(lambda: _setting("RATELIMIT_RESET_PER_ADDRESS"), methods=["POST"])
+def reset_password() -> ResponseReturnValue:
+    """Mail a reset link; the answer is the same whether or not the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.settings"))
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        password_reset.request_reset(form.email.data or "")
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    status = 422 if form.errors else 200
+    return render_template("auth/reset_request.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password_with_token(token: str) -> ResponseReturnValue:
+    """Choose a new password through a mailed link; a dead link is 400 and offers a new one."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.settings"))
+    user = password_reset.user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html", form=ResetRequestForm()), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.reset_password(user, form.password.data or "")
+        except ValidationFailed as error:
+            form.attach(error)
+        else:
+            session.clear()
+            flash("Your password is changed. Sign in with it now.", "success")
+            return redirect(url_for("auth.login"))
+    status = 422 if form.errors else 200
+    return render_template("auth/reset_password.html", form=form, token=token), status

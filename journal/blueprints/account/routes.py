@@ -1,0 +1,158 @@
+"""Views of the account blueprint: everything here is the signed-in person's own."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, logout_user
+from werkzeug.wrappers import Response
+
+from journal.blueprints.account import bp
+from journal.blueprints.account.forms import (
+    ButtonForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ImportForm,
+)
+from journal.exceptions import ValidationFailed
+from journal.extensions import csrf
+from journal.forms import ServiceForm
+from journal.models import User, utcnow
+from journal.services import account_settings, accounts, transfer
+
+
+def me() -> User:
+    """The signed-in user (every view here requires one)."""
+    user: User = current_user._get_current_object()
+    return user
+
+
+def render_settings(status: int = 200, **forms: ServiceForm) -> ResponseReturnValue:
+    """The account page, with any submitted form shown back with its errors."""
+    user = me()
+    context = {
+        "password_form": forms.get("password_form") or ChangePasswordForm(formdata=None),
+        "delete_form": forms.get("delete_form") or DeleteAccountForm(formdata=None),
+        "import_form": forms.get("import_form") or ImportForm(formdata=None),
+        "button_form": ButtonForm(formdata=None),
+        "sessions": account_settings.active_sessions(user),
+        "current_session_id": accounts.current_session_id(user),
+    }
+    return render_template("account/settings.html", **context), status
+
+
+def sign_out_here() -> None:
+    """Forget the signed-in user in this browser (the session record is already gone)."""
+    logout_user()
+    session.clear()
+
+
+@bp.get("/account")
+@login_required
+def settings() -> ResponseReturnValue:
+    """Sessions, password, export and import, deletion."""
+    return render_settings()
+
+
+@bp.post("/account/sessions/<int:session_id>/delete")
+@login_required
+def end_session(session_id: int) -> ResponseReturnValue:
+    """Sign one of the user's own devices out; anyone else's session is 404."""
+    this_device = session_id == accounts.current_session_id(me())
+    if not account_settings.end_session_of(me(), session_id):
+        abort(404)
+    if this_device:
+        sign_out_here()
+        flash("You are signed out.", "success")
+        return redirect(url_for("journal.index"))
+    flash("That device is signed out.", "success")
+    return redirect(url_for("account.settings"))
+
+
+@bp.post("/account/sessions/delete-others")
+@login_required
+def end_other_sessions() -> ResponseReturnValue:
+    """Sign out every device but this one."""
+    ended = accounts.end_other_sessions(me())
+    flash(f"Signed out everywhere else ({ended} session(s) ended).", "success")
+    return redirect(url_for("account.settings"))
+
+
+@bp.post("/account/password")
+@login_required
+def change_password() -> ResponseReturnValue:
+    """Change the password; every other session (and remember-me cookie) stops working."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            account_settings.change_password(
+                me(), form.current_password.data or "", form.password.data or ""
+            )
+        except ValidationFailed as error:
+            form.attach(error)
+        else:
+            flash("Your password is changed; every other device is signed out.", "success")
+            return redirect(url_for("account.settings"))
+    return render_settings(422, password_form=form)
+
+
+@bp.post("/account/delete")
+@login_required
+def delete_account() -> ResponseReturnValue:
+    """Delete the account and everything in it, then sign out."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            account_settings.delete_account(me(), form.password.data or "")
+        except ValidationFailed as error:
+            form.attach(error)
+        else:
+            sign_out_here()
+            flash("Your account and all its entries are deleted.", "success")
+            return redirect(url_for("journal.index"))
+    return render_settings(422, delete_form=form)
+
+
+@bp.get("/account/export")
+@login_required
+def export() -> Response:
+    """All the user's entries as a JSON file to download."""
+    user = me()
+    document = transfer.export_document(user)
+    filename = f"journal-export-{user.username}-{utcnow():%Y-%m-%d}.json"
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2) + "\n",
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/account/import")
+@csrf.exempt  # checked below, once the larger upload limit applies
+@login_required
+def import_file() -> ResponseReturnValue:
+    """Import a Journal or jrnl export: everything or nothing, and say what happened."""
+    request.max_content_length = current_app.config["MAX_IMPORT_LENGTH"]
+    csrf.protect()
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            parsed = transfer.parse_import(form.file.data.read())
+            report = transfer.import_entries(me(), parsed)
+        except transfer.ImportRefused as error:
+            form.attach(ValidationFailed.on("file", f"Nothing was imported: {error}"))
+        else:
+            flash(report.summary(), "success")
+            return redirect(url_for("account.settings"))
+    return render_settings(422, import_form=form)

@@ -1,0 +1,49 @@
+"""Protections bound to every app: rate-limit storage, mail, security headers, HSTS."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_talisman import Talisman
+from werkzeug.wrappers import Response
+
+from journal.extensions import limiter, mail
+
+# CONTRACT section 4: no inline script or style anywhere, no framing, no plugins.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+HSTS_MAX_AGE = 31536000
+
+
+def init_security(app: Flask) -> None:
+    """Bind the limiter and mail, and send the security headers on every response."""
+    limiter.init_app(app)
+    mail.init_app(app)
+    config = app.config
+    app.extensions["talisman"] = Talisman(
+        app,
+        # TLS belongs to the proxy: the app never redirects to HTTPS itself.
+        force_https=False,
+        # Talisman trusts any X-Forwarded-Proto; HSTS is set below from request.is_secure,
+        # which honours only the configured trusted proxies (ProxyFix).
+        strict_transport_security=False,
+        frame_options="DENY",
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="strict-origin-when-cross-origin",
+        # Talisman rewrites the SESSION_COOKIE_* settings: hand it the configured ones.
+        session_cookie_secure=config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=config["SESSION_COOKIE_HTTPONLY"],
+        session_cookie_samesite=config["SESSION_COOKIE_SAMESITE"],
+    )
+    app.after_request(add_hsts)
+
+
+def add_hsts(response: Response) -> Response:
+    """In production, tell browsers to come back over HTTPS only (on HTTPS answers)."""
+    if current_app.config.get("ENV_NAME") == "production" and request.is_secure:
+        response.headers["Strict-Transport-Security"] = f"max-age={HSTS_MAX_AGE}; includeSubDomains"
+    return response

@@ -1,0 +1,322 @@
+"""Export and import: the Journal export format and jrnl's JSON export (CONTRACT section 6)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from journal.exceptions import JournalError, ValidationFailed
+from journal.extensions import db
+from journal.markdown import render_markdown
+from journal.models import VISIBILITIES, Entry, User, utcnow
+from journal.services.entries import (
+    TAG_RE,
+    TAGS_MAX,
+    TITLE_MAX,
+    EntryInput,
+    check_entry,
+    tags_named,
+)
+
+EXPORT_FORMAT = "journal-export"
+EXPORT_VERSION = 1
+# Look-ups of possible duplicates go in batches of this many timestamps.
+_BATCH = 500
+
+
+class ImportRefused(JournalError):
+    """The file cannot be imported; the message says why, for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class ImportedEntry:
+    """One entry read from a file, already shaped to the journal's rules."""
+
+    title: str
+    body: str
+    visibility: str
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def key(self) -> tuple[str, str, datetime]:
+        """What makes two entries exact duplicates: the same title, text and time."""
+        return (self.title, self.body, self.created_at)
+
+
+@dataclass(frozen=True)
+class ParsedImport:
+    """A whole file: which format it was, its entries, and what had to be adjusted."""
+
+    source: str
+    entries: list[ImportedEntry]
+    dropped_tags: int = 0
+    shortened_titles: int = 0
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    source: str
+    imported: int = 0
+    duplicates: int = 0
+    dropped_tags: int = 0
+    shortened_titles: int = 0
+
+    def summary(self) -> str:
+        """One sentence for the person who imported."""
+        noun = "entry" if self.imported == 1 else "entries"
+        text = f"Imported {self.imported} {noun} from a {self.source} file"
+        extras = []
+        if self.duplicates:
+            extras.append(f"skipped {self.duplicates} already in your journal")
+        if self.dropped_tags:
+            extras.append(f"dropped {self.dropped_tags} tag(s) that are not valid tags")
+        if self.shortened_titles:
+            extras.append(
+                f"shortened {self.shortened_titles} title(s) to {TITLE_MAX} characters "
+                "(the whole text is in the body)"
+            )
+        if extras:
+            text += "; " + ", ".join(extras)
+        return text + "."
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def export_entry(entry: Entry) -> dict[str, Any]:
+    """One entry as the export format writes it."""
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "body": entry.body,
+        "visibility": entry.visibility,
+        "tags": [tag.name for tag in entry.tags],
+        "created_at": _iso(entry.created_at),
+        "updated_at": _iso(entry.updated_at),
+    }
+
+
+def export_document(user: User) -> dict[str, Any]:
+    """Every entry of ``user`` in the Journal export format, oldest first."""
+    entries = db.session.scalars(
+        select(Entry)
+        .where(Entry.author_id == user.id)
+        .options(selectinload(Entry.tags))
+        .order_by(Entry.created_at, Entry.id)
+    ).all()
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": _iso(utcnow()),
+        "user": {"username": user.username},
+        "entries": [export_entry(entry) for entry in entries],
+    }
+
+
+# --- parsing (pure) -------------------------------------------------------------------------
+
+
+def decode_document(data: bytes) -> Any:
+    """The JSON value in ``data``; refuses text that is not UTF-8 or not JSON."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRefused("The file is not UTF-8 text, so it cannot be an export.") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportRefused(
+            f"The file is not valid JSON (line {error.lineno}, column {error.colno})."
+        ) from None
+    except RecursionError:
+        raise ImportRefused("The file is nested too deeply to be an export.") from None
+
+
+def parse_import(data: bytes) -> ParsedImport:
+    """Read a Journal export or a jrnl JSON export; raises ``ImportRefused`` naming the problem."""
+    document = decode_document(data)
+    if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
+        raise ImportRefused(
+            'This is JSON, but neither a Journal export nor a jrnl JSON export (no "entries" list).'
+        )
+    if document.get("format") == EXPORT_FORMAT:
+        if document.get("version") != EXPORT_VERSION:
+            raise ImportRefused(
+                f"This Journal export has version {document.get('version')!r}; "
+                f"only version {EXPORT_VERSION} can be imported."
+            )
+        return _parse_entries("Journal export", document["entries"], _journal_entry)
+    if "format" in document:
+        raise ImportRefused(f"Unknown export format {str(document['format'])[:40]!r}.")
+    return _parse_entries("jrnl", document["entries"], _jrnl_entry)
+
+
+@dataclass
+class _Tally:
+    dropped_tags: int = 0
+    shortened_titles: int = 0
+
+
+def _parse_entries(source: str, items: list[Any], parse_one: Any) -> ParsedImport:
+    tally = _Tally()
+    entries = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise ImportRefused(f"Entry {number} is not an object.")
+        try:
+            entries.append(parse_one(item, tally))
+        except ImportRefused as error:
+            raise ImportRefused(f"Entry {number}: {error}") from None
+    return ParsedImport(source, entries, tally.dropped_tags, tally.shortened_titles)
+
+
+def _text(item: dict[str, Any], name: str, default: str | None = None) -> str:
+    value = item.get(name, default)
+    if not isinstance(value, str):
+        raise ImportRefused(f'"{name}" must be text.')
+    return value
+
+
+def _timestamp(value: Any, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise ImportRefused(f'"{name}" must be an ISO 8601 time.')
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ImportRefused(f'"{name}" is not an ISO 8601 time: {value[:40]!r}.') from None
+    if moment.tzinfo is None:  # no zone written: take it as UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def clean_tags(names: Iterable[Any], tally: _Tally) -> tuple[str, ...]:
+    """Tags without their ``@``/``#``, lower-cased; invalid ones and extras are counted."""
+    tags: list[str] = []
+    for name in names:
+        tag = name.strip().lstrip("@#").lower() if isinstance(name, str) else ""
+        if not TAG_RE.fullmatch(tag) or len(tags) >= TAGS_MAX and tag not in tags:
+            tally.dropped_tags += 1
+        elif tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def _title_and_body(title: str, body: str, tally: _Tally) -> tuple[str, str]:
+    title = title.strip()
+    if len(title) > TITLE_MAX:
+        tally.shortened_titles += 1
+        body = f"{title}\n\n{body}" if body.strip() else title
+        title = title[:TITLE_MAX].rstrip()
+    if not body.strip():
+        body = title
+    return title, body
+
+
+def _checked(entry: ImportedEntry) -> ImportedEntry:
+    try:
+        check_entry(EntryInput(entry.title, entry.body, entry.visibility, entry.tags))
+    except ValidationFailed as error:
+        raise ImportRefused(" ".join(m for msgs in error.errors.values() for m in msgs)) from None
+    return entry
+
+
+def _tag_list(item: dict[str, Any]) -> list[Any]:
+    tags = item.get("tags", [])
+    if not isinstance(tags, list):
+        raise ImportRefused('"tags" must be a list.')
+    return tags
+
+
+def _journal_entry(item: dict[str, Any], tally: _Tally) -> ImportedEntry:
+    title, body = _title_and_body(_text(item, "title"), _text(item, "body"), tally)
+    visibility = item.get("visibility", "private")
+    if visibility not in VISIBILITIES:
+        raise ImportRefused('"visibility" must be "private" or "public".')
+    created_at = _timestamp(item.get("created_at"), "created_at")
+    updated_at = _timestamp(item.get("updated_at", item.get("created_at")), "updated_at")
+    return _checked(
+        ImportedEntry(
+            title,
+            body,
+            visibility,
+            clean_tags(_tag_list(item), tally),
+            created_at,
+            max(updated_at, created_at),
+        )
+    )
+
+
+def _jrnl_entry(item: dict[str, Any], tally: _Tally) -> ImportedEntry:
+    title, body = _title_and_body(_text(item, "title"), _text(item, "body", ""), tally)
+    date, time = _text(item, "date"), _text(item, "time", "00:00")
+    try:
+        # jrnl writes local time without a zone or seconds; we keep it as UTC.
+        moment = datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    except ValueError:
+        raise ImportRefused(
+            f'"date" and "time" must look like 2024-03-01 and 08:15, not {date!r} {time!r}.'
+        ) from None
+    tags = clean_tags(_tag_list(item), tally)
+    return _checked(ImportedEntry(title, body, "private", tags, moment, moment))
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _existing_keys(user: User, moments: Sequence[datetime]) -> set[tuple[str, str, datetime]]:
+    keys: set[tuple[str, str, datetime]] = set()
+    unique = sorted(set(moments))
+    for start in range(0, len(unique), _BATCH):
+        rows = db.session.execute(
+            select(Entry.title, Entry.body, Entry.created_at).where(
+                Entry.author_id == user.id, Entry.created_at.in_(unique[start : start + _BATCH])
+            )
+        )
+        keys.update((title, body, created_at) for title, body, created_at in rows)
+    return keys
+
+
+def import_entries(user: User, parsed: ParsedImport) -> ImportReport:
+    """Write the parsed entries for ``user`` in one transaction, skipping exact duplicates."""
+    report = ImportReport(
+        parsed.source, dropped_tags=parsed.dropped_tags, shortened_titles=parsed.shortened_titles
+    )
+    seen = _existing_keys(user, [entry.created_at for entry in parsed.entries])
+    try:
+        for item in parsed.entries:
+            if item.key in seen:
+                report.duplicates += 1
+                continue
+            seen.add(item.key)
+            db.session.add(
+                Entry(
+                    author_id=user.id,
+                    title=item.title,
+                    body=item.body,
+                    body_html=render_markdown(item.body),
+                    is_public=item.visibility == "public",
+                    created_at=item.created_at,
+                    updated_at=item.updated_at,
+                    tags=tags_named(item.tags),
+                )
+            )
+            report.imported += 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report

@@ -1,0 +1,112 @@
+"""Rate limits: guessing passwords, asking for reset mail and registering all hit a 429."""
+
+from __future__ import annotations
+
+import pytest
+
+from journal.models import User
+from tests.helpers import PASSWORD, count, post_form, text_of
+
+WRONG = "certainly not the password"
+
+
+def fail_login(client, username="alice", address="203.0.113.1"):
+    client.environ_base["REMOTE_ADDR"] = address
+    return post_form(client, "/login", username=username, password=WRONG)
+
+
+def login(client, username="alice", password=PASSWORD, address="203.0.113.1"):
+    client.environ_base["REMOTE_ADDR"] = address
+    return post_form(client, "/login", username=username, password=password)
+
+
+def test_sixth_failed_login_for_an_account_is_429_even_with_the_right_password(app, user):
+    # Each attempt from another address: only the per-account limit can stop them.
+    for n in range(5):
+        assert fail_login(app.test_client(), address=f"198.51.100.{n}").status_code == 422
+    response = login(app.test_client(), address="198.51.100.99")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Too Many Requests" in text_of(response)
+    # The same account named by its email address counts together.
+    assert login(app.test_client(), "ALICE@example.org", address="198.51.100.98").status_code == 429
+
+
+def test_successful_logins_do_not_count(app, user):
+    for _ in range(8):
+        assert login(app.test_client()).status_code == 302
+
+
+def test_limit_is_per_account(app, make_user):
+    make_user("alice")
+    make_user("bob")
+    for n in range(6):
+        fail_login(app.test_client(), address=f"198.51.100.{n}")
+    assert login(app.test_client(), "bob", address="198.51.100.50").status_code == 302
+
+
+def test_twenty_first_failure_from_one_address_is_429(app, make_user):
+    make_user("alice")
+    client = app.test_client()
+    for n in range(20):
+        assert fail_login(client, username=f"nobody{n}").status_code == 422
+    assert login(client).status_code == 429
+    # Another address is not affected.
+    assert login(app.test_client(), address="192.0.2.7").status_code == 302
+
+
+def test_limits_are_settings(app_factory, user):
+    app = app_factory(RATELIMIT_LOGIN_PER_ACCOUNT="2 per minute")
+    for _ in range(2):
+        fail_login(app.test_client())
+    assert login(app.test_client()).status_code == 429
+
+
+def test_reset_requests_are_limited_per_address(app_factory, user):
+    app = app_factory(RATELIMIT_RESET_PER_ADDRESS="3 per hour")
+    client = app.test_client()
+    for _ in range(3):
+        assert post_form(client, "/reset-password", email="nobody@example.org").status_code == 302
+    response = post_form(client, "/reset-password", email="alice@example.org")
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
+
+
+def test_registrations_are_limited_per_address(app_factory):
+    app = app_factory(RATELIMIT_REGISTER_PER_ADDRESS="2 per hour")
+    for n in range(3):
+        client = app.test_client()
+        response = post_form(
+            client,
+            "/register",
+            username=f"user{n}",
+            email=f"u{n}@example.org",
+            password=PASSWORD,
+            password2=PASSWORD,
+        )
+    assert response.status_code == 429
+    assert count(app, User) == 2
+
+
+def test_memory_counts_start_afresh_with_each_app(app_factory, user):
+    first = app_factory()
+    for n in range(5):
+        fail_login(first.test_client(), address=f"198.51.100.{n}")
+    second = app_factory()
+    assert login(second.test_client()).status_code == 302
+
+
+@pytest.mark.slow
+def test_two_app_instances_sharing_redis_count_together(app_factory, monkeypatch, redis_url, user):
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", redis_url)
+    first = app_factory()
+    for n in range(3):
+        assert fail_login(first.test_client(), address=f"198.51.100.{n}").status_code == 422
+    # A second instance opens its own connection to the same Redis: with memory storage it
+    # would start from zero (see the test above); with Redis it sees the first one's count.
+    second = app_factory()
+    assert second.config["RATELIMIT_STORAGE_URI"] == redis_url
+    for n in range(2):
+        assert fail_login(second.test_client(), address=f"198.51.100.{10 + n}").status_code == 422
+    assert login(second.test_client(), address="198.51.100.99").status_code == 429
+    assert login(first.test_client(), address="198.51.100.98").status_code == 429

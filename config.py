@@ -50,6 +50,7 @@ class Config:
     REMEMBER_COOKIE_SECURE = False
     ENTRIES_PER_PAGE = 20
     RATELIMIT_HEADERS_ENABLED = False
+    API_TOKEN_RATE_LIMIT = "10 per minute"  # noqa: S105  (a rate, not a secret)
     MAIL_LOG_ONLY = False
     TESTING = False
     DEBUG = False

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from journal.exceptions import EntryNotFound, NotAllowed, UserNotFound, ValidationFailed
@@ -188,14 +188,30 @@ def paginate(query: Select[T], number: int, per_page: int) -> Page[T]:
     return Page(items=rows[:per_page], number=number, has_next=len(rows) > per_page)
 
 
+def count_rows(query: Select[Any]) -> int:
+    """How many rows ``query`` selects, its order ignored (one COUNT query)."""
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    return int(db.session.scalar(counted) or 0)
+
+
+def written_by(author: User) -> ColumnElement[bool]:
+    """Entries whose author is ``author``; add it to any listing with ``.where``."""
+    return Entry.author_id == author.id
+
+
+def tagged(tag: str) -> ColumnElement[bool]:
+    """Entries carrying the tag ``tag`` (any case); add it to any listing with ``.where``."""
+    return Entry.tags.any(Tag.name == tag.lower())
+
+
 def entries_by(viewer: User | None, author: User) -> Select[Entry]:
     """The entries of ``author`` that the viewer may see, newest first."""
-    return visible_entries(viewer).where(Entry.author_id == author.id)
+    return visible_entries(viewer).where(written_by(author))
 
 
 def entries_tagged(viewer: User | None, tag: str) -> Select[Entry]:
     """The entries tagged ``tag`` that the viewer may see, newest first."""
-    return visible_entries(viewer).where(Entry.tags.any(Tag.name == tag.lower()))
+    return visible_entries(viewer).where(tagged(tag))
 
 
 def search_entries(viewer: User | None, query: str) -> Select[Entry]:

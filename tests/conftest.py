@@ -213,3 +213,47 @@ def signed_in(client: FlaskClient, auth: AuthActions, user: User) -> FlaskClient
     response = auth.login()
     assert response.status_code == 302
     return client
+
+
+# --- the JSON API ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_entry(app: Flask) -> Callable[..., int]:
+    """Write an entry through the service as ``author``; returns its id."""
+    from journal.services.entries import EntryInput, create_entry
+
+    def make(
+        author: User,
+        title: str = "An entry",
+        body: str = "Some *words*.",
+        visibility: str = "public",
+        tags: tuple[str, ...] = (),
+    ) -> int:
+        with app.app_context():
+            writer = db.session.get(User, author.id)
+            assert writer is not None
+            return create_entry(writer, EntryInput(title, body, visibility, tags)).id
+
+    return make
+
+
+@pytest.fixture
+def api_token_for(client: FlaskClient) -> Callable[..., str]:
+    """Get a bearer token through ``POST /api/v1/tokens`` with HTTP Basic credentials."""
+    import base64
+
+    def get(username: str = "alice", password: str = PASSWORD) -> str:
+        basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+        response = client.post("/api/v1/tokens", headers={"Authorization": f"Basic {basic}"})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        token: str = response.get_json()["token"]
+        return token
+
+    return get
+
+
+@pytest.fixture
+def bearer(api_token_for: Callable[..., str], user: User) -> dict[str, str]:
+    """Authorization headers carrying a bearer token of alice's."""
+    return {"Authorization": f"Bearer {api_token_for()}"}

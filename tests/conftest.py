@@ -257,3 +257,23 @@ def api_token_for(client: FlaskClient) -> Callable[..., str]:
 def bearer(api_token_for: Callable[..., str], user: User) -> dict[str, str]:
     """Authorization headers carrying a bearer token of alice's."""
     return {"Authorization": f"Bearer {api_token_for()}"}
+
+
+@pytest.fixture
+def live_api(app: Flask) -> Iterator[str]:
+    """The app served over HTTP on a free loopback port by Werkzeug; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.servers import free_port
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

@@ -198,7 +198,7 @@ def delete_entry(entry_id: int) -> None:
 # --- people ------------------------------------------------------------------------------
 
 
-@bp.route("/users/<username>", methods=["GET"])
+@bp.route("/users/<string(minlength=3, maxlength=32):username>", methods=["GET"])
 @token_auth.login_required(optional=True)
 @bp.doc(security=BEARER_OR_ANONYMOUS)
 @bp.response(200, UserSchema)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -716,3 +717,22 @@ def test_every_app_gets_the_same_document(app_factory: Callable[..., Flask]) -> 
     first = app_factory().test_client().get("/api/v1/openapi.json").get_json()
     second = app_factory().test_client().get("/api/v1/openapi.json").get_json()
     assert first == second
+
+
+def test_reference_page_lists_every_operation_without_scripts(client: FlaskClient) -> None:
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, item in document["paths"].items():
+        for method in item:
+            if method != "parameters":
+                assert f"{method.upper()} {path}" in page
+    for name in document["components"]["schemas"]:
+        assert f'id="schema-{name}"' in page
+    assert "<script" not in page
+    assert "style=" not in page
+    assert "<style" not in page
+    links = re.findall(r'(?:href|src)="([^"]*)"', page)
+    assert links and all(link.startswith(("/", "#")) for link in links)  # nothing from elsewhere

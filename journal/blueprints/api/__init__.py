@@ -9,6 +9,7 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
+from journal.blueprints.api.docs import page_bp
 from journal.blueprints.api.problems import PROBLEM_MIMETYPE
 from journal.blueprints.api.schemas import ProblemSchema
 from journal.extensions import csrf
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(bp)
+    app.register_blueprint(page_bp)
     # No cookie authenticates an API call, so there is no cross-site request to forge.
     csrf.exempt(bp)
 

@@ -141,7 +141,7 @@ def list_entries(
 @bp.response(201, EntrySchema, headers={"Location": {"schema": {"type": "string"}}})
 @problem(401, "No valid bearer token")
 def new_entry(data: dict[str, Any]) -> tuple[Entry, dict[str, str]]:
-    """Write a new entry (private unless ``visibility`` is ``public``)."""
+    """Write a new entry; it is private unless its visibility is public."""
     try:
         entry = entries.create_entry(token_user(), EntryInput(**data))
     except ValidationFailed as error:
@@ -205,7 +205,7 @@ def delete_entry(entry_id: int) -> None:
 @problem(401, "The bearer token sent is not valid")
 @problem(404, "No one by that name")
 def show_user(username: str) -> dict[str, Any]:
-    """A person's public profile; ``entry_count`` counts their public entries."""
+    """A person's public profile; entry_count counts their public entries."""
     if accounts.username_problems(username):
         raise UserNotFound()
     user = entries.get_user(username)

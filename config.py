@@ -62,6 +62,7 @@ class Config:
     RATELIMIT_REGISTER_PER_ADDRESS = "10 per hour"
     PASSWORD_RESET_MAX_AGE = 3600
     SESSION_PROTECTION = "strong"
+    API_TOKEN_RATE_LIMIT = "10 per minute"  # noqa: S105  (a rate, not a secret)
     MAIL_LOG_ONLY = False
     TESTING = False
     DEBUG = False

@@ -40,6 +40,7 @@ def create_app(config_name: str | None = None) -> Flask:
     _init_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _init_api(app)
     _register_cli(app)
     return app
 
@@ -79,6 +80,12 @@ def _register_blueprints(app: Flask) -> None:
 
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
+
+
+def _init_api(app: Flask) -> None:
+    from journal.blueprints import api
+
+    api.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -244,6 +244,8 @@ def make_entry(app: Flask) -> Callable[..., int]:
             return entry.id
 
     return make
+
+
 # --- accounts: mail, shared rate-limit storage -------------------------------------------
 
 
@@ -272,3 +274,47 @@ def redis_url(redis_service: RedisServer) -> str:
     client.flushall()
     client.close()
     return redis_service.url
+
+
+# --- the JSON API ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_token_for(client: FlaskClient) -> Callable[..., str]:
+    """Get a bearer token through ``POST /api/v1/tokens`` with HTTP Basic credentials."""
+    import base64
+
+    def get(username: str = "alice", password: str = PASSWORD) -> str:
+        basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+        response = client.post("/api/v1/tokens", headers={"Authorization": f"Basic {basic}"})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        token: str = response.get_json()["token"]
+        return token
+
+    return get
+
+
+@pytest.fixture
+def bearer(api_token_for: Callable[..., str], user: User) -> dict[str, str]:
+    """Authorization headers carrying a bearer token of alice's."""
+    return {"Authorization": f"Bearer {api_token_for()}"}
+
+
+@pytest.fixture
+def live_api(app: Flask) -> Iterator[str]:
+    """The app served over HTTP on a free loopback port by Werkzeug; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.servers import free_port
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

@@ -293,6 +293,8 @@ class Browser:
     def close(self) -> None:
         """Close the connection."""
         self.connection.close()
+
+
 # --- Redis (shared rate-limit storage) ---------------------------------------------------
 
 

@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from journal.exceptions import EntryNotFound, NotAllowed, UserNotFound, ValidationFailed
@@ -263,20 +263,36 @@ def paginate_newest(
     )
 
 
-def entries_by(viewer: User | None, author: User) -> Select[Entry]:
-    """The entries of ``author`` that the viewer may see, newest first."""
-    return visible_entries(viewer).where(Entry.author_id == author.id)
+def count_rows(query: Select[Any]) -> int:
+    """How many rows ``query`` selects, its order ignored (one COUNT query)."""
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    return int(db.session.scalar(counted) or 0)
 
 
-def entries_tagged(viewer: User | None, tag: str) -> Select[Entry]:
-    """The entries tagged ``tag`` that the viewer may see, newest first."""
+def written_by(author: User) -> ColumnElement[bool]:
+    """Entries whose author is ``author``; add it to any listing with ``.where``."""
+    return Entry.author_id == author.id
+
+
+def tagged(tag: str) -> ColumnElement[bool]:
+    """Entries carrying the tag ``tag`` (any case); add it to any listing with ``.where``."""
     # Through the (tag_id, entry_id) index: the tag's entry ids, then entries by primary key.
-    tagged = (
+    entry_ids = (
         select(entry_tags.c.entry_id)
         .join(Tag, Tag.id == entry_tags.c.tag_id)
         .where(Tag.name == tag.lower())
     )
-    return visible_entries(viewer).where(Entry.id.in_(tagged))
+    return Entry.id.in_(entry_ids)
+
+
+def entries_by(viewer: User | None, author: User) -> Select[Entry]:
+    """The entries of ``author`` that the viewer may see, newest first."""
+    return visible_entries(viewer).where(written_by(author))
+
+
+def entries_tagged(viewer: User | None, tag: str) -> Select[Entry]:
+    """The entries tagged ``tag`` that the viewer may see, newest first."""
+    return visible_entries(viewer).where(tagged(tag))
 
 
 def search_entries(viewer: User | None, query: str) -> Select[Entry]:

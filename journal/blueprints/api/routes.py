@@ -1,0 +1,217 @@
+"""Views of the JSON API: tokens, entries and profiles, each one call into the services."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, false
+
+from journal import extensions
+from journal.blueprints.api import bp
+from journal.blueprints.api.auth import api_token, api_user, basic_auth, token_auth, token_user
+from journal.blueprints.api.problems import InvalidFields
+from journal.blueprints.api.schemas import (
+    PER_PAGE_MAX,
+    EntryChangesSchema,
+    EntryListQuerySchema,
+    EntryPageSchema,
+    EntrySchema,
+    NewEntrySchema,
+    ProblemSchema,
+    TokenSchema,
+    UserSchema,
+)
+from journal.exceptions import UserNotFound, ValidationFailed
+from journal.models import Entry, User
+from journal.services import accounts, entries, tokens
+from journal.services.entries import EntryInput
+from journal.urls import external_url
+
+PROBLEM = "application/problem+json"
+# OpenAPI security requirements: a bearer token, or either a token or nothing at all.
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+BEARER_OR_ANONYMOUS: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]
+
+# Largest id the databases' integer keys can hold; a larger one cannot name an entry.
+ENTRY_ID = "<int(max=2147483647):entry_id>"
+
+
+def problem(status: int, description: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Document an error answer of a view."""
+    return bp.alt_response(  # type: ignore[no-any-return]
+        status, schema=ProblemSchema, content_type=PROBLEM, description=description
+    )
+
+
+@contextmanager
+def token_rate_limit() -> Iterator[None]:
+    """Apply ``API_TOKEN_RATE_LIMIT`` when the app has a rate limiter, else nothing."""
+    limiter = getattr(extensions, "limiter", None)
+    if limiter is None:
+        yield
+        return
+    with limiter.limit(lambda: current_app.config["API_TOKEN_RATE_LIMIT"]):
+        yield
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+@bp.route("/tokens", methods=["POST"])
+@basic_auth.login_required
+@bp.doc(security=[{"basicAuth": []}])
+@bp.response(201, TokenSchema)
+@problem(401, "Wrong or missing username and password")
+@problem(429, "Too many tokens asked for; see Retry-After")
+def new_token() -> dict[str, Any]:
+    """Get a bearer token for your username (or email) and password.
+
+    Send them with HTTP Basic authentication. The token is valid for 30 days.
+    """
+    with token_rate_limit():
+        token, record = tokens.issue_token(basic_auth.current_user())
+    return {"token": token, "expires_at": record.expires_at}
+
+
+@bp.route("/tokens", methods=["DELETE"])
+@token_auth.login_required
+@bp.doc(security=BEARER)
+@bp.response(204)
+@problem(401, "No valid bearer token")
+def revoke_token() -> None:
+    """Revoke the bearer token this request was sent with."""
+    tokens.revoke_token(api_token())
+
+
+# --- entries -----------------------------------------------------------------------------
+
+
+def filtered_entries(viewer: User | None, q: str, tag: str, author: str) -> Select[Entry]:
+    """The listing for these filters; every branch starts from the viewer's visible entries."""
+    query = entries.search_entries(viewer, q) if q.strip() else entries.visible_entries(viewer)
+    if tag:
+        query = query.where(entries.tagged(tag))
+    if author:
+        try:
+            query = query.where(entries.written_by(entries.get_user(author)))
+        except UserNotFound:
+            query = query.where(false())
+    return query
+
+
+@bp.route("/entries", methods=["GET"])
+@token_auth.login_required(optional=True)
+@bp.doc(security=BEARER_OR_ANONYMOUS)
+@bp.arguments(EntryListQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, EntryPageSchema)
+@problem(401, "The bearer token sent is not valid")
+def list_entries(
+    page: int, per_page: int, q: str = "", tag: str = "", author: str = ""
+) -> dict[str, Any]:
+    """List the entries you may see, newest first (search results: best match first).
+
+    Anonymous callers see public entries; with a token, your private entries too.
+    """
+    per_page = min(per_page, PER_PAGE_MAX)
+    query = filtered_entries(api_user(), q, tag, author)
+    found = entries.paginate(query, page, per_page)
+    next_url = None
+    if found.has_next:
+        filters = {
+            key: value for key, value in (("q", q), ("tag", tag), ("author", author)) if value
+        }
+        next_url = external_url("api.list_entries", page=page + 1, per_page=per_page, **filters)
+    return {
+        "items": found.items,
+        "page": page,
+        "per_page": per_page,
+        "total": entries.count_rows(query),
+        "next": next_url,
+    }
+
+
+@bp.route("/entries", methods=["POST"])
+@token_auth.login_required
+@bp.doc(security=BEARER)
+@bp.arguments(NewEntrySchema)
+@bp.response(201, EntrySchema, headers={"Location": {"schema": {"type": "string"}}})
+@problem(401, "No valid bearer token")
+def new_entry(data: dict[str, Any]) -> tuple[Entry, dict[str, str]]:
+    """Write a new entry; it is private unless its visibility is public."""
+    try:
+        entry = entries.create_entry(token_user(), EntryInput(**data))
+    except ValidationFailed as error:
+        raise InvalidFields(error.errors) from None
+    return entry, {"Location": external_url("api.show_entry", entry_id=entry.id)}
+
+
+@bp.route(f"/entries/{ENTRY_ID}", methods=["GET"])
+@token_auth.login_required(optional=True)
+@bp.doc(security=BEARER_OR_ANONYMOUS)
+@bp.response(200, EntrySchema)
+@problem(401, "The bearer token sent is not valid")
+@problem(404, "No entry here that you may see")
+def show_entry(entry_id: int) -> Entry:
+    """Read one entry. Another user's private entry is 404, as on the pages."""
+    return entries.get_entry(entry_id, api_user())
+
+
+@bp.route(f"/entries/{ENTRY_ID}", methods=["PATCH"])
+@token_auth.login_required
+@bp.doc(security=BEARER)
+@bp.arguments(EntryChangesSchema)
+@bp.response(200, EntrySchema)
+@problem(401, "No valid bearer token")
+@problem(403, "Only its author may change an entry")
+@problem(404, "No entry here that you may see")
+def edit_entry(changes: dict[str, Any], entry_id: int) -> Entry:
+    """Change some fields of your entry; the fields not sent stay as they are."""
+    entry = entries.get_entry_for_change(entry_id, token_user())
+    current = EntryInput(
+        title=entry.title,
+        body=entry.body,
+        visibility=entry.visibility,
+        tags=[tag.name for tag in entry.tags],
+    )
+    try:
+        return entries.update_entry(entry, dataclasses.replace(current, **changes))
+    except ValidationFailed as error:
+        raise InvalidFields(error.errors) from None
+
+
+@bp.route(f"/entries/{ENTRY_ID}", methods=["DELETE"])
+@token_auth.login_required
+@bp.doc(security=BEARER)
+@bp.response(204)
+@problem(401, "No valid bearer token")
+@problem(403, "Only its author may delete an entry")
+@problem(404, "No entry here that you may see")
+def delete_entry(entry_id: int) -> None:
+    """Delete your entry for good."""
+    entries.delete_entry(entries.get_entry_for_change(entry_id, token_user()))
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+@bp.route("/users/<string(minlength=3, maxlength=32):username>", methods=["GET"])
+@token_auth.login_required(optional=True)
+@bp.doc(security=BEARER_OR_ANONYMOUS)
+@bp.response(200, UserSchema)
+@problem(401, "The bearer token sent is not valid")
+@problem(404, "No one by that name")
+def show_user(username: str) -> dict[str, Any]:
+    """A person's public profile; entry_count counts their public entries."""
+    if accounts.username_problems(username):
+        raise UserNotFound()
+    user = entries.get_user(username)
+    return {
+        "username": user.username,
+        "created_at": user.created_at,
+        "entry_count": entries.count_rows(entries.entries_by(None, user)),
+        "url": external_url("api.show_user", username=user.username),
+    }

@@ -1,0 +1,154 @@
+"""Marshmallow schemas: they validate requests, shape responses and generate the OpenAPI document.
+
+Field limits (title, body, tags) are *documented* here from the service's constants but
+enforced by ``entries.check_entry`` alone, so the pages and the API share one rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from journal.models import VISIBILITIES, Entry
+from journal.services.entries import BODY_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX
+from journal.urls import external_url
+
+PER_PAGE_DEFAULT = 20
+PER_PAGE_MAX = 100
+# Far beyond any real journal, and small enough that the row offset never overflows a database.
+PAGE_MAX = 10_000_000
+PER_PAGE_HELP = f"default {PER_PAGE_DEFAULT}; more than {PER_PAGE_MAX} gives {PER_PAGE_MAX}"
+
+
+class Text(fields.String):
+    """A string the databases can store: no NUL character and no lone surrogate."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Text may not contain the NUL character.")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("Text must be valid Unicode (no lone surrogates).") from None
+        return text
+
+
+class ProblemSchema(Schema):
+    """An error, as RFC 9457 problem details."""
+
+    type = fields.String(required=True, metadata={"description": "about:blank"})
+    title = fields.String(required=True, metadata={"description": "the HTTP status phrase"})
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True, metadata={"description": "what went wrong, for people"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "validation failures: field name to messages"},
+    )
+
+
+class TokenSchema(Schema):
+    """A new bearer token; it is shown once and only its hash is stored."""
+
+    token = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class TagSchema(Schema):
+    """A tag, of which entries show only the name."""
+
+    name = fields.String(required=True)
+
+
+class EntrySchema(Schema):
+    """An entry as the API shows it."""
+
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "Markdown source"})
+    body_html = fields.String(required=True, metadata={"description": "sanitised HTML"})
+    visibility = fields.String(required=True, metadata={"enum": list(VISIBILITIES)})
+    tags = fields.Pluck(TagSchema, "name", many=True, required=True)
+    author = fields.String(
+        attribute="author.username", required=True, metadata={"description": "username"}
+    )
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    url = fields.Method("entry_url", required=True, metadata={"type": "string", "format": "uri"})
+
+    def entry_url(self, entry: Entry) -> str:
+        """The entry's absolute address in the API."""
+        return external_url("api.show_entry", entry_id=entry.id)
+
+
+class EntryPageSchema(Schema):
+    """One page of entries and the link to the next."""
+
+    items = fields.List(fields.Nested(EntrySchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "entries on all pages"})
+    next = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"format": "uri", "description": "absolute URL of the next page, or null"},
+    )
+
+
+class UserSchema(Schema):
+    """A person's public profile."""
+
+    username = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    entry_count = fields.Integer(required=True, metadata={"description": "public entries"})
+    url = fields.String(required=True, metadata={"format": "uri"})
+
+
+class EntryListQuerySchema(Schema):
+    """Query parameters of the entry listing (unknown ones are ignored, as is usual for URLs)."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
+    per_page = fields.Integer(
+        load_default=PER_PAGE_DEFAULT,
+        validate=validate.Range(min=1),
+        metadata={"description": PER_PAGE_HELP},
+    )
+    q = Text(metadata={"description": "search text"})
+    tag = Text(metadata={"description": "only entries with this tag"})
+    author = Text(metadata={"description": "only entries by this username"})
+
+
+class EntryFieldsSchema(Schema):
+    """The writable fields of an entry; unknown fields are refused."""
+
+    class Meta:
+        unknown = RAISE
+
+    title = Text(metadata={"minLength": 1, "maxLength": TITLE_MAX})
+    body = Text(metadata={"minLength": 1, "maxLength": BODY_MAX, "description": "Markdown"})
+    visibility = Text(metadata={"enum": list(VISIBILITIES)})
+    tags = fields.List(
+        Text(metadata={"minLength": 1, "maxLength": TAG_MAX, "pattern": "^[A-Za-z0-9-]+$"}),
+        metadata={"maxItems": TAGS_MAX},
+    )
+
+
+class NewEntrySchema(EntryFieldsSchema):
+    """A new entry: title and body required; private and untagged unless said otherwise."""
+
+    title = Text(required=True, metadata={"minLength": 1, "maxLength": TITLE_MAX})
+    body = Text(
+        required=True, metadata={"minLength": 1, "maxLength": BODY_MAX, "description": "Markdown"}
+    )
+    visibility = Text(load_default="private", metadata={"enum": list(VISIBILITIES)})
+    tags = fields.List(
+        Text(metadata={"minLength": 1, "maxLength": TAG_MAX, "pattern": "^[A-Za-z0-9-]+$"}),
+        load_default=list,
+        metadata={"maxItems": TAGS_MAX},
+    )
+
+
+class EntryChangesSchema(EntryFieldsSchema):
+    """A partial update: only the fields given change."""

@@ -129,7 +129,7 @@ def test_page_while_the_database_is_down_is_the_500_page_then_works_again(
     assert page.select_one("header.site-header") is not None  # the site's layout
     assert page.h1 is not None and page.h1.get_text(strip=True) == "Internal Server Error"
     assert "psycopg" not in failed.get_data(as_text=True)
-    assert "request_id=db-down-1 unhandled error" in err
+    assert "request_id=db-down-1 Exception on / [GET]" in err
     assert "OperationalError" in err
     assert again.status_code == 200
     assert "alice" in again.get_data(as_text=True)  # still signed in

@@ -1,20 +1,24 @@
-"""SQLite as a serious embedded database: settings on every connection, keys enforced."""
+"""The database under load: SQLite settings on every connection, keys, concurrent writers."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from journal import create_app
 from journal.database import SQLITE_BUSY_TIMEOUT_MS
 from journal.extensions import db
-from journal.models import Entry
+from journal.models import Entry, Tag, User
+from journal.services import entries
+from journal.services.entries import EntryInput
 from tests.helpers import PASSWORD_HASH
 
 
@@ -88,3 +92,35 @@ def test_deleting_a_user_deletes_their_entries(sqlite_app: Flask) -> None:
         db.session.commit()
 
         assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
+
+
+def test_two_writers_creating_the_same_tag_both_succeed(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    author_id = make_user("alice").id
+    outcome: dict[str, object] = {}
+
+    def write() -> None:
+        with app.app_context():
+            try:
+                author = db.session.get(User, author_id)
+                assert author is not None
+                entry = entries.create_entry(author, EntryInput("Racing", "Body", tags=("race",)))
+                outcome["tags"] = [tag.name for tag in entry.tags]
+            except Exception as error:  # reported by the assertions below
+                outcome["error"] = error
+
+    with app.app_context():
+        other = Session(db.engine)
+        other.add(Tag(name="race"))
+        other.flush()  # the other writer's tag exists, uncommitted (SQLite: it holds the lock)
+        writer = threading.Thread(target=write)
+        writer.start()
+        writer.join(timeout=1)  # the writer is now waiting on the other transaction
+        other.commit()
+        other.close()
+        writer.join(timeout=30)
+
+        assert "error" not in outcome, outcome.get("error")
+        assert outcome["tags"] == ["race"]
+        assert db.session.scalars(select(Tag.name)).all() == ["race"]

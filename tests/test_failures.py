@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from journal import create_app
 from journal.extensions import db
@@ -129,7 +129,7 @@ def test_page_while_the_database_is_down_is_the_500_page_then_works_again(
     assert page.select_one("header.site-header") is not None  # the site's layout
     assert page.h1 is not None and page.h1.get_text(strip=True) == "Internal Server Error"
     assert "psycopg" not in failed.get_data(as_text=True)
-    assert "request_id=db-down-1 unhandled error" in err
+    assert "request_id=db-down-1 Exception on / [GET]" in err
     assert "OperationalError" in err
     assert again.status_code == 200
     assert "alice" in again.get_data(as_text=True)  # still signed in
@@ -196,3 +196,37 @@ def test_wait_db_waits_for_the_database_to_come_back(
 
     assert waiting.returncode == 0, err
     assert "The database is ready." in out
+
+
+def test_500_after_a_commit_shows_the_page_without_asking_the_database(
+    app: Flask, client: FlaskClient, user: object
+) -> None:
+    def commit_then_fail() -> str:
+        assert current_user.is_authenticated
+        db.session.commit()  # expires the loaded user: reading its name would need SQL
+        raise RuntimeError("after the commit")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.add_url_rule("/commit-then-fail", view_func=commit_then_fail)
+    assert post_form(client, "/login", username="alice", password=PASSWORD).status_code == 302
+    queries: list[str] = []
+
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        queries.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        failed = client.get("/commit-then-fail")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert failed.status_code == 500
+    page = error_page(failed)
+    assert page.select_one("header.site-header") is not None
+    assert page.select_one(".nav-user") is None  # shown signed out rather than risk a query
+    # Only the sign-in lookup ran; the error page itself asked nothing.
+    assert len(queries) == 1
+    assert client.get("/").status_code == 200

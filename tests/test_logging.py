@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, abort
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
@@ -151,14 +151,35 @@ def test_unhandled_error_logs_its_traceback_with_the_request_id(
     assert "flux capacitor" not in response.get_data(as_text=True)
     err = capfd.readouterr().err
     assert re.search(
-        r"^\S+ ERROR journal\.blueprints\.errors\.handlers request_id=trace-me-1 unhandled error$",
+        r"^\S+ ERROR journal request_id=trace-me-1 Exception on /explode \[GET\]$",
         err,
         re.MULTILINE,
     )
-    assert "Traceback (most recent call last)" in err
+    assert err.count("Traceback (most recent call last)") == 1  # logged once, not twice
     assert "RuntimeError: the flux capacitor broke" in err
     [line] = request_lines(err)
     assert (line["id"], line["status"]) == ("trace-me-1", "500")
+
+
+def test_explicit_500_is_logged_with_the_request_id(
+    app: Flask, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def give_up() -> str:
+        abort(500)
+
+    add_route(app, "/give-up", give_up)
+    client = app.test_client()
+    capfd.readouterr()
+    response = client.get("/give-up", headers={"X-Request-ID": "abort-1"})
+
+    assert response.status_code == 500
+    err = capfd.readouterr().err
+    assert re.search(
+        r"^\S+ ERROR journal\.blueprints\.errors\.handlers request_id=abort-1 internal error$",
+        err,
+        re.MULTILINE,
+    )
+    assert err.count("Traceback (most recent call last)") == 1
 
 
 def test_failed_statement_logs_no_parameter_values(

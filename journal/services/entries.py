@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, func, or_, select, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from journal.exceptions import EntryNotFound, NotAllowed, UserNotFound, ValidationFailed
@@ -99,6 +100,18 @@ def tags_named(names: Sequence[str]) -> list[Tag]:
     """The ``Tag`` rows for these names, creating the missing ones in the session."""
     if not names:
         return []
+    # Another request may be creating the same tag right now: let the database settle it
+    # (INSERT ... ON CONFLICT DO NOTHING) instead of failing on the unique name.
+    rows = [{"name": name} for name in names]
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(
+            postgresql.insert(Tag).values(rows).on_conflict_do_nothing(index_elements=["name"])
+        )
+    elif dialect == "sqlite":
+        db.session.execute(
+            sqlite.insert(Tag).values(rows).on_conflict_do_nothing(index_elements=["name"])
+        )
     existing = {tag.name: tag for tag in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
     tags = []
     for name in names:

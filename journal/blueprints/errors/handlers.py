@@ -35,8 +35,10 @@ def handle_http_error(error: HTTPException) -> Response:
 @bp.app_errorhandler(InternalServerError)
 def handle_internal_error(error: InternalServerError) -> Response:
     """Roll the session back, log the traceback, and show no internals."""
-    original = error.original_exception or error
-    log.error("unhandled error", exc_info=(type(original), original, original.__traceback__))
+    if error.original_exception is None:
+        # An explicit abort(500); Flask has already logged the traceback of a real exception
+        # ("Exception on <path> [<method>]"), with the request id like every record.
+        log.error("internal error", exc_info=(type(error), error, error.__traceback__))
     keep_signed_in_user_off_the_database()
     db.session.rollback()
     return render_error(InternalServerError())

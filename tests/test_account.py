@@ -237,3 +237,31 @@ def test_signing_in_starts_a_fresh_session(app, user):
     attacker = app.test_client()
     attacker.set_cookie("session", planted)
     assert attacker.get("/account").status_code == 302
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(app, user):
+    unknown = post_form(app.test_client(), "/login", username="nobody", password="whatever it is")
+    wrong = post_form(app.test_client(), "/login", username="alice", password="whatever it is")
+    assert unknown.status_code == wrong.status_code == 422
+    message = "Unknown username or email, or wrong password."
+    assert message in text_of(unknown) and message in text_of(wrong)
+
+
+def test_unknown_user_costs_a_password_hash_check(app, user):
+    """Loosely timed: without the dummy hash an unknown user would answer ~100x faster."""
+    import statistics
+    import time
+
+    from journal.services.accounts import authenticate
+
+    def median_time(login: str) -> float:
+        times = []
+        with app.app_context():
+            for _ in range(7):
+                start = time.perf_counter()
+                assert authenticate(login, "not the password at all") is None
+                times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    unknown, wrong = median_time("nobody"), median_time("alice")
+    assert unknown > 0.5 * wrong, (unknown, wrong)

@@ -144,7 +144,8 @@ def import_file() -> ResponseReturnValue:
     """Import a Journal or jrnl export: everything or nothing, and say what happened."""
     request.max_content_length = current_app.config["MAX_IMPORT_LENGTH"]
     csrf.protect()
-    return _import_for_signed_in()
+    response: ResponseReturnValue = _import_for_signed_in()
+    return response
 
 
 @login_required

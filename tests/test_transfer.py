@@ -172,6 +172,11 @@ def jrnl_entry(**fields):
             b' "visibility": "public", "tags": [], "created_at": "last week"}]}',
             "not an ISO 8601 time",
         ),
+        (
+            b'{"format": "journal-export", "version": 1, "entries": [{"title": "t", "body": "b",'
+            b' "visibility": "public", "tags": []}]}',
+            '"created_at" must be an ISO 8601 time',
+        ),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
     ids=[
@@ -189,6 +194,7 @@ def jrnl_entry(**fields):
         "body-too-long",
         "visibility",
         "created",
+        "no-created",
         "deep",
     ],
 )

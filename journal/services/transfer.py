@@ -296,6 +296,10 @@ def import_entries(user: User, parsed: ParsedImport) -> ImportReport:
         parsed.source, dropped_tags=parsed.dropped_tags, shortened_titles=parsed.shortened_titles
     )
     seen = _existing_keys(user, [entry.created_at for entry in parsed.entries])
+    # Every tag looked up or created once, so adding entries does not query per entry.
+    tags = {
+        tag.name: tag for tag in tags_named(sorted({t for e in parsed.entries for t in e.tags}))
+    }
     for item in parsed.entries:
         if item.key in seen:
             report.duplicates += 1
@@ -310,7 +314,7 @@ def import_entries(user: User, parsed: ParsedImport) -> ImportReport:
                 is_public=item.visibility == "public",
                 created_at=item.created_at,
                 updated_at=item.updated_at,
-                tags=tags_named(item.tags),
+                tags=[tags[name] for name in item.tags],
             )
         )
         report.imported += 1

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import ApiToken, Entry, Tag, User, UserSession, entry_tags, utcnow
 from journal.services.entries import EntryInput, create_entry
-from tests.helpers import PASSWORD, count, post_form, text_of
+from tests.helpers import PASSWORD, count, csrf_token, post_form, text_of
 
 NEW_PASSWORD = "a brand new and unusual passphrase"
 
@@ -227,13 +227,17 @@ def test_session_cookie_replayed_from_another_browser_is_refused(app, user):
 
 
 def test_signing_in_starts_a_fresh_session(app, user):
-    """Session fixation: a session cookie planted before sign-in is not the one after it."""
+    """Session fixation: nothing of a session planted before sign-in survives it."""
     client = app.test_client()
-    client.get("/login")  # the visitor gets a session (with a CSRF token in it)
+    planted_token = csrf_token(client, "/login")  # known to whoever planted this session
     planted = client.get_cookie("session").value
     post_form(client, "/login", username="alice", password=PASSWORD)
-    after = client.get_cookie("session").value
-    assert after != planted
+    assert client.get_cookie("session").value != planted
+    # The CSRF secret of the planted session is gone: its token no longer passes.
+    refused = client.post("/account/sessions/delete-others", data={"csrf_token": planted_token})
+    assert refused.status_code == 400
+    fresh = post_form(client, "/account/sessions/delete-others", form_page="/account")
+    assert fresh.status_code == 302
     attacker = app.test_client()
     attacker.set_cookie("session", planted)
     assert attacker.get("/account").status_code == 302

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import ApiToken, Entry, Tag, User, UserSession, entry_tags, utcnow
 from journal.services.entries import EntryInput, create_entry
-from tests.helpers import PASSWORD, count, post_form, text_of
+from tests.helpers import PASSWORD, count, csrf_token, post_form, text_of
 
 NEW_PASSWORD = "a brand new and unusual passphrase"
 
@@ -227,13 +227,45 @@ def test_session_cookie_replayed_from_another_browser_is_refused(app, user):
 
 
 def test_signing_in_starts_a_fresh_session(app, user):
-    """Session fixation: a session cookie planted before sign-in is not the one after it."""
+    """Session fixation: nothing of a session planted before sign-in survives it."""
     client = app.test_client()
-    client.get("/login")  # the visitor gets a session (with a CSRF token in it)
+    planted_token = csrf_token(client, "/login")  # known to whoever planted this session
     planted = client.get_cookie("session").value
     post_form(client, "/login", username="alice", password=PASSWORD)
-    after = client.get_cookie("session").value
-    assert after != planted
+    assert client.get_cookie("session").value != planted
+    # The CSRF secret of the planted session is gone: its token no longer passes.
+    refused = client.post("/account/sessions/delete-others", data={"csrf_token": planted_token})
+    assert refused.status_code == 400
+    fresh = post_form(client, "/account/sessions/delete-others", form_page="/account")
+    assert fresh.status_code == 302
     attacker = app.test_client()
     attacker.set_cookie("session", planted)
     assert attacker.get("/account").status_code == 302
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(app, user):
+    unknown = post_form(app.test_client(), "/login", username="nobody", password="whatever it is")
+    wrong = post_form(app.test_client(), "/login", username="alice", password="whatever it is")
+    assert unknown.status_code == wrong.status_code == 422
+    message = "Unknown username or email, or wrong password."
+    assert message in text_of(unknown) and message in text_of(wrong)
+
+
+def test_unknown_user_costs_a_password_hash_check(app, user):
+    """Loosely timed: without the dummy hash an unknown user would answer ~100x faster."""
+    import statistics
+    import time
+
+    from journal.services.accounts import authenticate
+
+    def median_time(login: str) -> float:
+        times = []
+        with app.app_context():
+            for _ in range(5):
+                start = time.perf_counter()
+                assert authenticate(login, "not the password at all") is None
+                times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    unknown, wrong = median_time("nobody"), median_time("alice")
+    assert unknown > 0.5 * wrong, (unknown, wrong)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,6 +37,15 @@ def ask_for_link(client: FlaskClient, email: str = "alice@example.org"):
     return post_form(client, "/reset-password", email=email)
 
 
+def mail_received(smtp, number: int = 1):
+    """The ``number``-th message the SMTP server got (mail goes out in the background)."""
+    deadline = time.monotonic() + 10
+    while len(smtp.messages) < number and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(smtp.messages) >= number, "no mail arrived within 10 seconds"
+    return smtp.messages[number - 1]
+
+
 def link_from(message) -> str:
     match = LINK_RE.search(message.get_content())
     assert match, message.get_content()
@@ -53,8 +63,7 @@ def choose(client: FlaskClient, path: str, password: str = NEW_PASSWORD):
 def test_reset_mails_a_public_link_that_sets_a_new_password(mail_app, mail_client, smtp, user):
     response = ask_for_link(mail_client)
     assert response.status_code == 302
-    assert len(smtp.messages) == 1
-    message = smtp.messages[0]
+    message = mail_received(smtp)
     assert message["To"] == "alice@example.org"
     link = link_from(message)
     assert link.startswith("https://journal.example/reset-password/")
@@ -81,8 +90,8 @@ def test_link_ignores_the_host_header(mail_app, mail_client, smtp, user):
         base_url="http://evil.example",
     )
     assert response.status_code == 302
-    assert "evil.example" not in smtp.messages[0].get_content()
-    assert link_from(smtp.messages[0]).startswith("https://journal.example/")
+    assert "evil.example" not in mail_received(smtp).get_content()
+    assert link_from(mail_received(smtp)).startswith("https://journal.example/")
 
 
 def test_answer_is_the_same_for_known_and_unknown_addresses(mail_app, smtp, user):
@@ -95,12 +104,14 @@ def test_answer_is_the_same_for_known_and_unknown_addresses(mail_app, smtp, user
             (response.status_code, response.headers.get("Location"), RESET_SENT in text_of(follow))
         )
     assert answers[0] == answers[1] == (302, "/login", True)
+    mail_received(smtp)
+    time.sleep(0.3)
     assert len(smtp.messages) == 1  # only the real account got mail
 
 
 def test_link_works_once(mail_app, mail_client, smtp, user):
     ask_for_link(mail_client)
-    path = path_of(link_from(smtp.messages[0]))
+    path = path_of(link_from(mail_received(smtp)))
     assert choose(mail_client, path).status_code == 302
     again = mail_app.test_client()
     response = again.get(path)
@@ -110,7 +121,7 @@ def test_link_works_once(mail_app, mail_client, smtp, user):
 
 def test_link_expires_after_an_hour(mail_app, mail_client, smtp, user):
     ask_for_link(mail_client)
-    path = path_of(link_from(smtp.messages[0]))
+    path = path_of(link_from(mail_received(smtp)))
     later = datetime.now(UTC) + timedelta(hours=1, seconds=5)
     with time_machine.travel(later):
         assert mail_client.get(path).status_code == 400
@@ -157,7 +168,7 @@ def test_token_of_another_account_changes_only_that_account(mail_app, mail_clien
     alice = make_user("alice")
     bob = make_user("bob")
     ask_for_link(mail_client, "bob@example.org")
-    path = path_of(link_from(smtp.messages[0]))
+    path = path_of(link_from(mail_received(smtp)))
     signed = mail_app.test_client()
     post_form(signed, "/login", username="alice", password=PASSWORD)
     # Signed-in alice is sent to her own account page, not into bob's reset.
@@ -170,7 +181,7 @@ def test_token_of_another_account_changes_only_that_account(mail_app, mail_clien
 
 def test_token_dies_when_the_password_changes(mail_app, mail_client, smtp, user):
     ask_for_link(mail_client)
-    path = path_of(link_from(smtp.messages[0]))
+    path = path_of(link_from(mail_received(smtp)))
     signed = mail_app.test_client()
     post_form(signed, "/login", username="alice", password=PASSWORD)
     response = post_form(
@@ -190,7 +201,7 @@ def test_reset_ends_every_session(mail_app, mail_client, smtp, user):
     post_form(elsewhere, "/login", username="alice", password=PASSWORD)
     assert elsewhere.get("/account").status_code == 200
     ask_for_link(mail_client)
-    choose(mail_client, path_of(link_from(smtp.messages[0])))
+    choose(mail_client, path_of(link_from(mail_received(smtp))))
     assert count(mail_app, UserSession) == 0
     assert elsewhere.get("/account").status_code == 302
 
@@ -208,7 +219,7 @@ def test_new_password_follows_the_policy(
     mail_app, mail_client, smtp, user, password, password2, message
 ):
     ask_for_link(mail_client)
-    path = path_of(link_from(smtp.messages[0]))
+    path = path_of(link_from(mail_received(smtp)))
     response = post_form(mail_client, path, password=password, password2=password2)
     assert response.status_code == 422
     assert message in text_of(response)
@@ -229,3 +240,43 @@ def test_signed_in_user_is_sent_to_the_account_page(signed_in):
     response = signed_in.get("/reset-password")
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [["not", "a", "dict"], {"user": "1", "hash": "x"}, {"user": 1}, {"user": 999, "hash": "x"}],
+    ids=["list", "user-as-text", "no-hash", "no-such-user"],
+)
+def test_signed_token_with_a_wrong_payload_is_refused(mail_app, mail_client, user, payload):
+    """Even correctly signed tokens are checked: a leaked key must not mint any-user links."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    serializer = URLSafeTimedSerializer(mail_app.config["SECRET_KEY"], salt="password-reset")
+    assert mail_client.get(f"/reset-password/{serializer.dumps(payload)}").status_code == 400
+
+
+def test_production_without_a_mail_server_logs_no_link(app_factory, monkeypatch, user, caplog):
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("PUBLIC_URL", "https://journal.example")
+    caplog.set_level("INFO", logger="journal.services.mailer")
+    client = app_factory("production").test_client()
+    assert ask_for_link(client).status_code == 302
+    assert "MAIL_SERVER is not set" in caplog.text
+    assert "/reset-password/" not in caplog.text
+
+
+def test_unreachable_mail_server_is_logged_and_the_answer_is_the_same(
+    app_factory, monkeypatch, user, caplog
+):
+    from tests.servers import free_port
+
+    monkeypatch.setenv("MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setenv("MAIL_PORT", str(free_port()))  # nothing listens there
+    caplog.set_level("INFO", logger="journal.services.mailer")
+    response = ask_for_link(app_factory().test_client())
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    deadline = time.monotonic() + 10
+    while "could not be sent" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "could not be sent" in caplog.text

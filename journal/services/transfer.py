@@ -296,27 +296,29 @@ def import_entries(user: User, parsed: ParsedImport) -> ImportReport:
         parsed.source, dropped_tags=parsed.dropped_tags, shortened_titles=parsed.shortened_titles
     )
     seen = _existing_keys(user, [entry.created_at for entry in parsed.entries])
-    try:
-        for item in parsed.entries:
-            if item.key in seen:
-                report.duplicates += 1
-                continue
-            seen.add(item.key)
-            db.session.add(
-                Entry(
-                    author_id=user.id,
-                    title=item.title,
-                    body=item.body,
-                    body_html=render_markdown(item.body),
-                    is_public=item.visibility == "public",
-                    created_at=item.created_at,
-                    updated_at=item.updated_at,
-                    tags=tags_named(item.tags),
-                )
+    # Every tag looked up or created once, so adding entries does not query per entry.
+    tags = {
+        tag.name: tag for tag in tags_named(sorted({t for e in parsed.entries for t in e.tags}))
+    }
+    for item in parsed.entries:
+        if item.key in seen:
+            report.duplicates += 1
+            continue
+        seen.add(item.key)
+        db.session.add(
+            Entry(
+                author_id=user.id,
+                title=item.title,
+                body=item.body,
+                body_html=render_markdown(item.body),
+                is_public=item.visibility == "public",
+                created_at=item.created_at,
+                updated_at=item.updated_at,
+                tags=[tags[name] for name in item.tags],
             )
-            report.imported += 1
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        )
+        report.imported += 1
+    # The only commit: should anything above fail, the request's session is rolled back
+    # and nothing of the file is kept.
+    db.session.commit()
     return report

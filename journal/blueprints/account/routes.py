@@ -140,11 +140,16 @@ def export() -> Response:
 
 @bp.post("/account/import")
 @csrf.exempt  # checked below, once the larger upload limit applies
-@login_required
 def import_file() -> ResponseReturnValue:
     """Import a Journal or jrnl export: everything or nothing, and say what happened."""
     request.max_content_length = current_app.config["MAX_IMPORT_LENGTH"]
     csrf.protect()
+    response: ResponseReturnValue = _import_for_signed_in()
+    return response
+
+
+@login_required
+def _import_for_signed_in() -> ResponseReturnValue:
     form = ImportForm()
     if form.validate_on_submit():
         try:

@@ -23,6 +23,7 @@ from journal.models import User
 from journal.services import accounts, password_reset
 
 LOGIN_FAILED = "Unknown username or email, or wrong password."
+TOO_MANY_SIGN_INS = "Too many failed sign-ins. Wait a minute, then try again."
 RESET_SENT = (
     "If an account has that address, a link to choose a new password is on its way. "
     "It works once, within an hour."
@@ -64,7 +65,11 @@ def sign_in(user: User, remember: bool = False) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: _setting("RATELIMIT_REGISTER_PER_ADDRESS"), methods=["POST"])
+@limiter.limit(
+    lambda: _setting("RATELIMIT_REGISTER_PER_ADDRESS"),
+    methods=["POST"],
+    error_message="Too many new accounts from your address. Please try again later.",
+)
 def register() -> ResponseReturnValue:
     """Create an account and sign it in."""
     if current_user.is_authenticated:
@@ -89,9 +94,13 @@ def register() -> ResponseReturnValue:
     key_func=login_account_key,
     methods=["POST"],
     deduct_when=login_failed,
+    error_message=TOO_MANY_SIGN_INS,
 )
 @limiter.limit(
-    lambda: _setting("RATELIMIT_LOGIN_PER_ADDRESS"), methods=["POST"], deduct_when=login_failed
+    lambda: _setting("RATELIMIT_LOGIN_PER_ADDRESS"),
+    methods=["POST"],
+    deduct_when=login_failed,
+    error_message=TOO_MANY_SIGN_INS,
 )
 def login() -> ResponseReturnValue:
     """Sign in with a username or email and a password."""
@@ -126,7 +135,11 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(lambda: _setting("RATELIMIT_RESET_PER_ADDRESS"), methods=["POST"])
+@limiter.limit(
+    lambda: _setting("RATELIMIT_RESET_PER_ADDRESS"),
+    methods=["POST"],
+    error_message="Too many reset requests from your address. Please try again later.",
+)
 def reset_password() -> ResponseReturnValue:
     """Mail a reset link; the answer is the same whether or not the address has an account."""
     if current_user.is_authenticated:

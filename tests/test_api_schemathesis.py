@@ -44,7 +44,7 @@ def api_schema(live_api: str) -> schemathesis.BaseSchema:
 def live_bearer(
     live_api: str, make_user: Callable[..., User], api_entry: Callable[..., int]
 ) -> dict[str, str]:
-    """A alice_bearer token got from the live server, for a user with public and private entries."""
+    """A bearer token got from the live server, for a user with public and private entries."""
     alice = make_user("alice")
     api_entry(alice, "Public", tags=("walks",))
     api_entry(alice, "Private", visibility="private")

@@ -226,7 +226,7 @@ def signed_in(client: FlaskClient, auth: AuthActions, user: User) -> FlaskClient
 
 
 @pytest.fixture
-def make_entry(app: Flask) -> Callable[..., int]:
+def api_entry(app: Flask) -> Callable[..., int]:
     """Write an entry through the service as ``author``; returns its id."""
     from journal.services.entries import EntryInput, create_entry
 
@@ -295,7 +295,7 @@ def api_token_for(client: FlaskClient) -> Callable[..., str]:
 
 
 @pytest.fixture
-def bearer(api_token_for: Callable[..., str], user: User) -> dict[str, str]:
+def alice_bearer(api_token_for: Callable[..., str], user: User) -> dict[str, str]:
     """Authorization headers carrying a bearer token of alice's."""
     return {"Authorization": f"Bearer {api_token_for()}"}
 

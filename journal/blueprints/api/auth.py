@@ -39,14 +39,12 @@ def basic_auth_failed(status: int) -> Response:
 
 
 @token_auth.verify_token
-def verify_token(token: str | None) -> User | None:
-    """The user a bearer token belongs to; no token means an anonymous caller.
+def verify_token(token: str) -> User:
+    """The user a bearer token belongs to (Flask-HTTPAuth calls this only when one is sent).
 
     A token that is sent but unknown, expired or revoked is refused outright, even where
     anonymous callers are welcome, so a client never mistakes a dead token for its data.
     """
-    if not token:
-        return None
     found = tokens.token_owner(token)
     if found is None:
         raise Unauthorized(

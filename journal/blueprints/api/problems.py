@@ -34,8 +34,6 @@ class InvalidFields(UnprocessableEntity):
 
 def _messages(value: Any) -> list[str]:
     """Every message in a marshmallow error structure, with list positions named."""
-    if isinstance(value, str):
-        return [value]
     if isinstance(value, Mapping):
         return [
             f"item {key}: {message}" for key, sub in value.items() for message in _messages(sub)
@@ -45,21 +43,20 @@ def _messages(value: Any) -> list[str]:
     return [str(value)]
 
 
-def field_errors(error: HTTPException) -> dict[str, list[str]] | None:
+def field_errors(error: HTTPException) -> dict[str, list[str]]:
     """``{field: [messages]}`` from a validation failure, whichever layer raised it."""
     data = getattr(error, "data", None)
     if not isinstance(data, Mapping):
-        return None
+        return {}
     if "errors" in data:  # raised by our views from a service's ValidationFailed
         return {str(field): _messages(messages) for field, messages in data["errors"].items()}
-    if "messages" in data:  # raised by webargs: {location: {field: messages}}
-        errors: dict[str, list[str]] = {}
-        for location, fields in data["messages"].items():
-            items = fields.items() if isinstance(fields, Mapping) else [(location, fields)]
-            for field, messages in items:
-                errors.setdefault(str(field), []).extend(_messages(messages))
-        return errors
-    return None
+    errors: dict[str, list[str]] = {}
+    # Raised by webargs: {location: {field: messages}}, or {location: [messages]}.
+    for location, fields in data.get("messages", {}).items():
+        items = fields.items() if isinstance(fields, Mapping) else [(location, fields)]
+        for field, messages in items:
+            errors.setdefault(str(field), []).extend(_messages(messages))
+    return errors
 
 
 def problem_response(error: HTTPException) -> Response:
@@ -84,7 +81,4 @@ def problem_response(error: HTTPException) -> Response:
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             response.headers.add(name, value)
-    data = getattr(error, "data", None)
-    if isinstance(data, Mapping) and data.get("headers"):
-        response.headers.update(data["headers"])
     return response

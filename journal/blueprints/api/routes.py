@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -58,10 +59,22 @@ def token_rate_limit() -> Iterator[None]:
         yield
 
 
+def token_rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Count every attempt, before the password is checked, so guessing is limited too."""
+
+    @functools.wraps(view)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        with token_rate_limit():
+            return view(*args, **kwargs)
+
+    return limited
+
+
 # --- tokens ------------------------------------------------------------------------------
 
 
 @bp.route("/tokens", methods=["POST"])
+@token_rate_limited
 @basic_auth.login_required
 @bp.doc(security=[{"basicAuth": []}])
 @bp.response(201, TokenSchema)
@@ -72,8 +85,7 @@ def new_token() -> dict[str, Any]:
 
     Send them with HTTP Basic authentication. The token is valid for 30 days.
     """
-    with token_rate_limit():
-        token, record = tokens.issue_token(basic_auth.current_user())
+    token, record = tokens.issue_token(basic_auth.current_user())
     return {"token": token, "expires_at": record.expires_at}
 
 

@@ -31,10 +31,7 @@
       var counter = document.createElement("p");
       counter.className = "counter";
       counter.id = (area.id || "text") + "-counter";
-      var field = area.closest(".field") || area.parentElement;
-      var anchor = field.querySelector(".hint");
-      if (anchor) anchor.insertAdjacentElement("afterend", counter);
-      else area.insertAdjacentElement("afterend", counter);
+      area.insertAdjacentElement("afterend", counter);
       var described = area.getAttribute("aria-describedby");
       area.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
       var format = new Intl.NumberFormat();

@@ -18,6 +18,7 @@ from journal import create_app
 from tests.conftest import ENVIRONMENT_KEYS
 from tests.e2e.demo import Demo, seed_demo
 from tests.e2e.live import (
+    AXE_RESULTS,
     HEIGHTS,
     WIDTHS,
     BrowserProblems,
@@ -26,9 +27,21 @@ from tests.e2e.live import (
     copy_database,
     launch_args,
     serve,
+    summarise,
 )
 from tests.helpers import PASSWORD
 from tests.servers import unavailable
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """List axe-core's findings for every page view checked in this run."""
+    results = terminalreporter.config.stash.get(AXE_RESULTS, None)
+    if not results:
+        return
+    terminalreporter.section("axe-core results")
+    for view, violations in sorted(results.items()):
+        found = summarise(violations).replace("\n", "; ") or "no violations"
+        terminalreporter.write_line(f"{view}: {found}")
 
 
 @pytest.fixture(scope="session")

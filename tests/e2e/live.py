@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -36,6 +37,9 @@ STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+# Where the accessibility tests leave each page view's axe-core violations for the summary.
+AXE_RESULTS = pytest.StashKey[dict[str, list[dict[str, Any]]]]()
 
 WIDTHS = {"phone": 375, "desktop": 1280}
 HEIGHTS = {"phone": 812, "desktop": 900}

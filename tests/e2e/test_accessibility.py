@@ -1,7 +1,7 @@
 """axe-core on every page a person can reach, light and dark, phone and desktop.
 
-Zero serious or critical violations is the bar. Every result (including moderate and minor
-ones) is printed per page in the test report's summary (``-rA`` shows it).
+Zero serious or critical violations is the bar. Every page view's result (moderate and minor
+violations too) is printed at the end of the run, under "axe-core results".
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import SeededSite, Visitor
-from tests.e2e.live import HEIGHTS, WIDTHS, inline_code, overflow, serious_violations, summarise
+from tests.e2e.live import (
+    AXE_RESULTS,
+    HEIGHTS,
+    WIDTHS,
+    inline_code,
+    overflow,
+    serious_violations,
+    summarise,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -59,10 +67,10 @@ PAGES: dict[str, tuple[str, bool, int, Callable[[Page], None] | None]] = {
 SCHEMES = ["light", "dark"]
 
 
-@pytest.fixture(scope="module")
-def axe_results() -> dict[str, list[dict[str, Any]]]:
-    """Every page's violations, kept for the summary at the end of the module."""
-    return {}
+@pytest.fixture
+def axe_results(request: pytest.FixtureRequest) -> dict[str, list[dict[str, Any]]]:
+    """Every page view's violations, printed in the run's summary (see conftest)."""
+    return request.config.stash.setdefault(AXE_RESULTS, {})
 
 
 def open_page(
@@ -119,21 +127,10 @@ def test_page_has_no_serious_accessibility_violations(
 
         results = AXE.run(page, options=AXE_OPTIONS).response
         violations = results["violations"]
-        axe_results[f"{page_name} | {scheme} | {WIDTHS[size]} px"] = violations
+        axe_results[f"{page_name}, {scheme}, {WIDTHS[size]} px"] = violations
         record_property("axe", summarise(violations) or "no violations")
         serious = serious_violations(results)
         assert serious == [], summarise(serious)
         visitor.assert_clean()
     finally:
         visitor.page.context.close()
-
-
-def test_report_axe_results(axe_results: dict[str, list[dict[str, Any]]]) -> None:
-    """Print every page's result: the run's record of what axe found."""
-    expected = len(PAGES) * len(SCHEMES) * len(WIDTHS)
-    if len(axe_results) < expected:
-        pytest.skip("only part of the module ran: no full report")
-    lines = [f"axe-core {AXE_VERSION}: {len(axe_results)} of {expected} page views checked"]
-    for key, violations in axe_results.items():
-        lines.append(f"  {key}: " + (summarise(violations).replace("\n", "; ") or "no violations"))
-    print("\n".join(lines))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -146,3 +147,20 @@ def test_pages_work_without_javascript(
     expect(reader.page.locator(f"a[href='/entries/{entry_id}']")).to_be_visible()
     reader.sign_out()
     reader.assert_clean()
+
+
+def test_errors_are_announced_with_their_fields(visitor: Visitor) -> None:
+    page = visitor.page
+    visitor.goto("/register")
+    visitor.problems.expect_status(page.url, 422)
+    page.get_by_label("Username").fill("x")
+    page.get_by_role("button", name="Register").click()
+
+    username = page.get_by_label("Username")
+    expect(username).to_have_attribute("aria-invalid", "true")
+    expect(username).to_have_accessible_description(re.compile(r"3-32 letters.*between 3 and 32"))
+    expect(page.get_by_label("Email")).to_have_accessible_description("This field is required.")
+    expect(page.get_by_label("Password", exact=True)).to_have_accessible_description(
+        re.compile("At least 8 characters.*This field is required.")
+    )
+    visitor.assert_clean()

@@ -35,5 +35,8 @@ fmt: $(STAMP) ## fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+screenshots: $(STAMP) ## photograph the main pages (light, dark, phone, desktop) into docs/screenshots/
+	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
+
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

@@ -196,13 +196,11 @@ def _bulk_connection() -> Iterator[Connection]:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
                 connection.exec_driver_sql("PRAGMA cache_size=-2000")
-                connection.exec_driver_sql("PRAGMA optimize")
-                connection.commit()
-            else:
-                connection.commit()
-                # Fresh planner statistics, so the pages use their indexes straight away.
-                connection.exec_driver_sql("ANALYZE entries, entry_tags, tags, users")
-                connection.commit()
+            connection.commit()
+            # Fresh planner statistics: without them SQLite walks the public-entries index
+            # for a user's page and sorts every public entry for a signed-in main page.
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
 
 
 def _next_id(connection: Connection, model: type[User] | type[Entry]) -> int:

@@ -43,6 +43,13 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    _init_static_files(app)
+
+
+def _init_static_files(app: Flask) -> None:
+    from journal.static_files import init_static_files
+
+    init_static_files(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -55,7 +55,7 @@ COMMON_WORD = "morning"
 RARE_WORD = "quokka"
 TAG = "travel"
 
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(BENCH)]
 
 
 def say(message: str) -> None:
@@ -435,6 +435,43 @@ def statement_counts(
     return counts
 
 
+def cpu_per_request(pages: list[Target], username: str, password: str) -> dict[str, float]:
+    """CPU milliseconds one request costs in process (test client, no server, no network).
+
+    CPU time, unlike req/s, hardly moves when other processes share the machine; the
+    Flask hello view is measured the same way as ``hello_flask``.
+    """
+    from flask import Flask
+    from hello_flask import app as hello
+
+    from journal import create_app
+
+    app = create_app("production")
+    app.config.update(SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
+    anonymous, signed = app.test_client(), app.test_client()
+    page = signed.get("/login").get_data(as_text=True)
+    signed.post(
+        "/login", data={"username": username, "password": password, "csrf_token": csrf_from(page)}
+    )
+    signed.get("/")
+
+    def measure(flask_app: Flask, client: Any, path: str, headers: dict[str, str]) -> float:
+        for _ in range(3):
+            client.get(path, headers=headers)
+        started, done = time.process_time(), 0
+        while done < 200 and (done < 5 or time.process_time() - started < 2):
+            client.get(path, headers=headers)
+            done += 1
+        return (time.process_time() - started) / done * 1000
+
+    result = {"hello_flask": measure(hello, hello.test_client(), "/", {})}
+    for target in pages:
+        client = signed if target.key.endswith(":signed") else anonymous
+        headers = {k: v for k, v in target.headers.items() if k == "Authorization"}
+        result[target.key] = measure(app, client, target.path, headers)
+    return result
+
+
 # --- one benchmark run ----------------------------------------------------------------------
 
 
@@ -622,6 +659,7 @@ def run_size(entries: int, rounds: int, full: bool) -> dict[str, Any]:
                 facts.username,
                 DEMO_PASSWORD,
             )
+            result["cpu_ms"] = cpu_per_request(pages, facts.username, DEMO_PASSWORD)
             result["paths"] = {t.key: t.path for t in pages}
     return result
 
@@ -657,7 +695,10 @@ def targets_report(run: dict[str, Any], scaling: dict[int, Any] | None) -> list[
             out.append((name, f"n/a ({run['missing'].get(key, 'not measured')})"))
             return
         value = pages[key]["ratio"]["median"]
-        out.append((name, f"{'holds' if value >= floor else 'FAILS'}: {value:.2f} × ({at})"))
+        cpu = run.get("cpu_ms", {})
+        by_cpu = f"; by CPU time {cpu['hello_flask'] / cpu[key]:.2f} ×" if key in cpu else ""
+        verdict = "holds" if value >= floor else "FAILS"
+        out.append((name, f"{verdict}: {value:.2f} × ({at}{by_cpu})"))
 
     ratio("main:signed", 0.35, "main page signed in ≥ 0.35 × Flask hello")
     if "main:signed" in pages:
@@ -734,25 +775,31 @@ def markdown(report: dict[str, Any]) -> str:
         f"({run.get('workers', '?')} workers, {report['gunicorn']}), {report['cpus']} CPUs; "
         f"wrk {CONNECTIONS} connections, {DURATION} s per page, median of {report['rounds']} "
         f"interleaved rounds (min–max). Ratio = req/s ÷ Flask hello req/s in the same round. "
+        "CPU ms/request: one request in process (test client, no server), with Flask hello's "
+        "CPU time ÷ the page's in brackets — the figure least moved by other load. "
         f"Commit `{report['commit']}`. Load average (1/5/15 min) before the run "
         f"{fmt_load(report['load_before'])}, after {fmt_load(report['load_after'])}: "
         "a loaded machine lowers every figure, the references' too.",
         "",
-        "| page | req/s | ratio to Flask hello | p50 ms | p99 ms | errors | SQL statements |",
-        "|---|---|---|---|---|---|---|",
+        "| page | req/s | ratio to Flask hello | p50 ms | p99 ms | errors | SQL statements "
+        "| CPU ms/request (ratio) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     statements = run.get("statements", {})
     for key in ["hello_wsgi", "hello_flask", *page_keys()]:
         if key in run["pages"]:
             row = run["pages"][key]
             count = statements.get(key, "–") if ":" in key else "–"
+            cpu = run.get("cpu_ms", {}).get(key)
+            hello_cpu = run.get("cpu_ms", {}).get("hello_flask")
+            cpu_cell = f"{cpu:.2f} ({hello_cpu / cpu:.2f})" if cpu and hello_cpu else "–"
             lines.append(
                 f"| {row['label']} | {fmt_range(row['rps'])} | {fmt_range(row['ratio'], 2)} | "
                 f"{fmt_range(row['p50_ms'], 1)} | {fmt_range(row['p99_ms'], 1)} | "
-                f"{row['errors']} | {count} |"
+                f"{row['errors']} | {count} | {cpu_cell} |"
             )
         elif key in run["missing"]:
-            lines.append(f"| {key.replace(':', ', ')} | {run['missing'][key]} | | | | | |")
+            lines.append(f"| {key.replace(':', ', ')} | {run['missing'][key]} | | | | | | |")
     rss = ", ".join(f"{r:.0f}" for r in run.get("rss_mib", []))
     lines += ["", f"Worker RSS after the run: {rss} MiB.", ""]
     if "stress" in run:

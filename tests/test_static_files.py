@@ -40,3 +40,10 @@ def test_stale_or_missing_digest_is_not_cached_for_long(client: FlaskClient) -> 
 
 def test_missing_static_file_is_404(client: FlaskClient) -> None:
     assert client.get("/static/nothing-here.css").status_code == 404
+
+
+def test_url_for_a_missing_static_file_has_no_digest(app) -> None:  # type: ignore[no-untyped-def]
+    from flask import url_for
+
+    with app.test_request_context():
+        assert url_for("static", filename="nothing-here.css") == "/static/nothing-here.css"

@@ -93,7 +93,7 @@ def seeded_database(entries: int) -> Path:
     path = DATA / f"seed-{entries}-{seed_key()}.sqlite3"
     if path.exists():
         return path
-    for stale in DATA.glob(f"seed-{entries}-*.sqlite3*"):
+    for stale in DATA.glob(f"seed-{entries}-*"):
         stale.unlink()
     building = path.with_suffix(".building")
     for leftover in DATA.glob(building.name + "*"):
@@ -118,9 +118,11 @@ def seeded_database(entries: int) -> Path:
         env=env,
         check=True,
     )
-    with sqlite3.connect(building) as connection:
+    with contextlib.closing(sqlite3.connect(building)) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     building.rename(path)
+    for leftover in DATA.glob(building.name + "*"):
+        leftover.unlink()
     say(f"seeded in {time.perf_counter() - started:.0f} s")
     return path
 

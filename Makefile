@@ -38,5 +38,8 @@ fmt: $(STAMP) ## fix what ruff can fix and format the code
 screenshots: $(STAMP) ## photograph the main pages (light, dark, phone, desktop) into docs/screenshots/
 	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
 
+bench: $(STAMP) ## measure the pages under gunicorn + wrk (BENCH_SIZE=small|full, BENCH_SCALING=1)
+	$(BIN)/python benchmarks/run.py
+
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

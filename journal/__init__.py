@@ -67,12 +67,19 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     _init_security(app)
+    _init_static_files(app)
 
 
 def _init_security(app: Flask) -> None:
     from journal.security import init_security
 
     init_security(app)
+
+
+def _init_static_files(app: Flask) -> None:
+    from journal.static_files import init_static_files
+
+    init_static_files(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.services import accounts
+from journal.services import seed as seeding
 
 
 # An AppGroup runs each command inside the app context, however the group is invoked
@@ -62,3 +63,38 @@ def wait_db(timeout: float, interval: float) -> None:
             db.session.remove()
             click.echo("The database is ready.")
             return
+
+
+@journal_cli.command("seed")
+@click.option("--users", default=10, show_default=True, type=click.IntRange(min=0))
+@click.option("--entries", default=200, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", "seed_value", default=1, show_default=True, help="same seed, same data")
+@click.option("--append", is_flag=True, help="add to a database that already has data")
+def seed_command(users: int, entries: int, seed_value: int, append: bool) -> None:
+    """Fill the database with deterministic demo users and entries, in bulk.
+
+    Every demo account's password is the one printed at the end.
+    """
+    started = time.perf_counter()
+
+    def progress(done: int) -> None:
+        if entries >= 100_000 and done % 100_000 == 0:
+            click.echo(f"  {done:,} of {entries:,} entries", err=True)
+
+    try:
+        report = seeding.seed(users, entries, seed_value, append=append, progress=progress)
+    except seeding.DatabaseNotEmpty:
+        click.echo(
+            "The database already has users or entries; pass --append to add to them.", err=True
+        )
+        raise click.exceptions.Exit(1) from None
+    except ValueError as error:
+        click.echo(f"Cannot seed: {error}.", err=True)
+        raise click.exceptions.Exit(1) from None
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Seeded {report.users:,} users and {report.entries:,} entries "
+        f"({report.entry_tags:,} tag links over {report.tags} tags) in {seconds:.1f} s."
+    )
+    if report.users:
+        click.echo(f"Demo accounts sign in with the password: {seeding.DEMO_PASSWORD}")

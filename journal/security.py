@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from flask_talisman import Talisman
 from werkzeug.wrappers import Response
 
@@ -39,7 +39,20 @@ def init_security(app: Flask) -> None:
         session_cookie_http_only=config["SESSION_COOKIE_HTTPONLY"],
         session_cookie_samesite=config["SESSION_COOKIE_SAMESITE"],
     )
+    app.before_request(refuse_nul_characters)
     app.after_request(add_hsts)
+
+
+def refuse_nul_characters() -> None:
+    """400 for a NUL character in the path, query or a plain form: no database stores one.
+
+    Multipart bodies are left to their views, which may allow a larger upload first.
+    """
+    values = [request.path, *request.args.values()]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400, description="The request contains a NUL character, which no field accepts.")
 
 
 def add_hsts(response: Response) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.helpers import PASSWORD, post_form
 
@@ -139,3 +140,23 @@ def test_cookies_are_httponly_lax_and_secure_in_production(
 
 def test_login_protection_is_on(app):
     assert app.config["SESSION_PROTECTION"] in {"basic", "strong"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", "/search?q=a%00b", None),
+        ("get", "/u/al%00ice", None),
+        ("get", "/tags/x%00y", None),
+        ("post", "/login", {"username": "alice\x00", "password": "x"}),
+    ],
+)
+def test_nul_characters_are_refused_with_400(
+    app: Flask, client: FlaskClient, method: str, path: str, data: dict[str, str] | None
+) -> None:
+    if data is None:
+        response = client.get(path)
+    else:
+        response = post_form(client, path, **data)
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, false
 
-from journal import extensions
 from journal.blueprints.api import bp
 from journal.blueprints.api.auth import api_token, api_user, basic_auth, token_auth, token_user
 from journal.blueprints.api.problems import InvalidFields
@@ -27,6 +25,7 @@ from journal.blueprints.api.schemas import (
     UserSchema,
 )
 from journal.exceptions import UserNotFound, ValidationFailed
+from journal.extensions import limiter
 from journal.models import Entry, User
 from journal.services import accounts, entries, tokens
 from journal.services.entries import EntryInput
@@ -48,23 +47,12 @@ def problem(status: int, description: str) -> Callable[[Callable[..., Any]], Cal
     )
 
 
-@contextmanager
-def token_rate_limit() -> Iterator[None]:
-    """Apply ``API_TOKEN_RATE_LIMIT`` when the app has a rate limiter, else nothing."""
-    limiter = getattr(extensions, "limiter", None)
-    if limiter is None:
-        yield
-        return
-    with limiter.limit(lambda: current_app.config["API_TOKEN_RATE_LIMIT"]):
-        yield
-
-
 def token_rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Count every attempt, before the password is checked, so guessing is limited too."""
+    """Count every attempt (``API_TOKEN_RATE_LIMIT``) before the password is checked."""
 
     @functools.wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
-        with token_rate_limit():
+        with limiter.limit(lambda: current_app.config["API_TOKEN_RATE_LIMIT"]):
             return view(*args, **kwargs)
 
     return limited

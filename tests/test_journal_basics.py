@@ -16,6 +16,7 @@ from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.models import Entry, Tag, User
 from journal.services.entries import EntryInput, create_entry
+from tests.conftest import AuthActions
 from tests.helpers import count, csrf_token, post_form, text_of
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -294,15 +295,40 @@ def test_new_entry_without_csrf_token_is_400_and_shows_the_writing_again(
     assert count(app, Entry) == 1
 
 
-def test_new_entry_post_without_token_by_a_stranger_is_a_plain_400(
+def test_writing_survives_being_signed_out_in_another_tab(
+    app: Flask, client: FlaskClient, auth: AuthActions, user: User
+) -> None:
+    auth.login()
+    token = csrf_token(client, "/entry")
+    auth.logout()  # in another tab
+    typed = {"title": "Long day", "body": "Hours of writing.", "csrf_token": token}
+    response = client.post("/entry", data=typed)
+    assert response.status_code == 400
+    soup = BeautifulSoup(text_of(response), "html.parser")
+    assert "You are signed out, so nothing was saved." in soup.select_one(".form-errors").get_text()
+    assert soup.select_one('input[name="title"]')["value"] == "Long day"
+    assert soup.select_one('textarea[name="body"]').get_text().strip() == "Hours of writing."
+    assert count(app, Entry) == 0
+    # Signed in again (in the other tab), Save on the same page still gets the text home.
+    auth.login()
+    typed["csrf_token"] = soup.select_one('input[name="csrf_token"]')["value"]
+    response = client.post("/entry", data=typed)
+    assert response.status_code == 400  # that token belonged to the signed-out session
+    soup = BeautifulSoup(text_of(response), "html.parser")
+    assert "This form had expired" in soup.select_one(".form-errors").get_text()
+    typed["csrf_token"] = soup.select_one('input[name="csrf_token"]')["value"]
+    response = client.post("/entry", data=typed)
+    assert response.status_code == 302
+    assert count(app, Entry) == 1
+
+
+def test_new_entry_post_without_token_by_a_stranger_saves_nothing(
     app: Flask, client: FlaskClient
 ) -> None:
     response = client.post("/entry", data={"title": "Spam", "body": "Spam."})
     assert response.status_code == 400
-    soup = BeautifulSoup(text_of(response), "html.parser")
-    assert soup.select_one(".error-code").get_text() == "400"
-    assert soup.select_one('textarea[name="body"]') is None
     assert count(app, Entry) == 0
+    assert client.get("/entry").location == "/login?next=/entry"
 
 
 def test_new_entry_post_with_a_forged_token_saves_nothing(

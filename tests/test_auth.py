@@ -500,3 +500,16 @@ def test_production_cookies_are_secure(
     for name in ("session", "remember_token"):
         assert "; Secure" in cookies[name]
         assert "; HttpOnly" in cookies[name]
+
+
+def test_a_failed_login_keeps_next_for_the_second_try(
+    client: FlaskClient, auth: AuthActions, user: User
+) -> None:
+    first = post_form(
+        client, "/login?next=/entry", form_page="/login", username="alice", password="wrong"
+    )
+    assert first.status_code == 422
+    action = BeautifulSoup(text_of(first), "html.parser").select_one("main form")["action"]
+    assert action == "/login?next=/entry"
+    second = post_form(client, action, form_page="/login", username="alice", password=PASSWORD)
+    assert second.location == "/entry"

@@ -463,3 +463,14 @@ def test_favicon_is_served(client: FlaskClient) -> None:
         assert response.mimetype in {"image/vnd.microsoft.icon", "image/x-icon"}
         assert response.data
         assert response.headers["Cache-Control"] == "public, max-age=604800"
+
+
+def test_other_journal_posts_refused_for_their_token_get_the_plain_400_page(
+    app: Flask, signed_in: FlaskClient, user: User
+) -> None:
+    entry_id = write(app, user, "Keep me")
+    response = signed_in.post(f"/entries/{entry_id}/delete")
+    assert response.status_code == 400
+    soup = BeautifulSoup(text_of(response), "html.parser")
+    assert soup.select_one(".error-code").get_text() == "400"
+    assert count(app, Entry) == 1

@@ -103,10 +103,11 @@ def test_entry_was_edited_only_after_a_later_change(app: Flask, user: User) -> N
         entry_id = entry.id
     with time_machine.travel(WHEN + timedelta(minutes=3), tick=False), app.app_context():
         entry = db.session.get(Entry, entry_id)
-        update_entry(entry, EntryInput("Final", "Text."))
+        update_entry(entry, EntryInput("Final", "More *text*."))
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
         assert entry.was_edited
+        assert entry.body_html == "<p>More <em>text</em>.</p>\n"
         assert entry.updated_at - entry.created_at == timedelta(minutes=3)
 
 

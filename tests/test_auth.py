@@ -447,9 +447,7 @@ def test_a_copy_of_the_remember_cookie_is_useless_after_logout(
     assert signed_in_as(other) is None
 
 
-def test_logout_ends_only_this_browsers_session(
-    app: Flask, make_user: Callable[..., User], user: User
-) -> None:
+def test_logout_ends_only_this_browsers_session(app: Flask, user: User) -> None:
     first, second = app.test_client(), app.test_client()
     AuthActions(first).login()
     AuthActions(second).login()

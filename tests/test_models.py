@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -141,9 +142,9 @@ def _fill_account(app: Flask, user: User, other: User) -> None:
 
 @pytest.mark.parametrize("how", ["orm", "sql"])
 def test_deleting_a_user_removes_their_entries_sessions_and_tokens(
-    app: Flask, make_user: object, user: User, how: str
+    app: Flask, make_user: Callable[..., User], user: User, how: str
 ) -> None:
-    bob = make_user("bob")  # type: ignore[operator]
+    bob = make_user("bob")
     _fill_account(app, user, bob)
     with app.app_context():
         if how == "orm":

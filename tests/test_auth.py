@@ -447,9 +447,7 @@ def test_a_copy_of_the_remember_cookie_is_useless_after_logout(
     assert signed_in_as(other) is None
 
 
-def test_logout_ends_only_this_browsers_session(
-    app: Flask, make_user: Callable[..., User], user: User
-) -> None:
+def test_logout_ends_only_this_browsers_session(app: Flask, user: User) -> None:
     first, second = app.test_client(), app.test_client()
     AuthActions(first).login()
     AuthActions(second).login()
@@ -457,3 +455,59 @@ def test_logout_ends_only_this_browsers_session(
     assert signed_in_as(first) is None
     assert signed_in_as(second) == "alice"
     assert count(app, UserSession) == 1
+
+
+def test_a_protected_page_with_a_query_comes_back_after_sign_in(
+    client: FlaskClient, user: User
+) -> None:
+    response = client.get("/logout?from=menu")
+    assert response.status_code == 302
+    assert response.location == "/login?next=/logout%3Ffrom%3Dmenu"
+    response = post_form(client, response.location, username="alice", password=PASSWORD)
+    assert response.location == "/logout?from=menu"
+
+
+# --- cookies ---------------------------------------------------------------------------
+
+
+def set_cookies(response: object) -> dict[str, str]:
+    """Each cookie the response sets, by name, with its attributes as sent."""
+    headers = response.headers.getlist("Set-Cookie")  # type: ignore[attr-defined]
+    return {header.split("=", 1)[0]: header for header in headers}
+
+
+def test_session_and_remember_cookies_are_httponly_and_samesite_lax(
+    client: FlaskClient, auth: AuthActions, user: User
+) -> None:
+    cookies = set_cookies(auth.login(remember_me="y"))
+    for name in ("session", "remember_token"):
+        assert "; HttpOnly" in cookies[name]
+        assert "; SameSite=Lax" in cookies[name]
+        assert "; Secure" not in cookies[name]
+
+
+def test_production_cookies_are_secure(
+    app_factory: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch, user: User
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("PUBLIC_URL", "https://journal.example")
+    client = app_factory("production").test_client()
+    response = post_form(client, "/login", username="alice", password=PASSWORD, remember_me="y")
+    assert response.status_code == 302
+    cookies = set_cookies(response)
+    for name in ("session", "remember_token"):
+        assert "; Secure" in cookies[name]
+        assert "; HttpOnly" in cookies[name]
+
+
+def test_a_failed_login_keeps_next_for_the_second_try(
+    client: FlaskClient, auth: AuthActions, user: User
+) -> None:
+    first = post_form(
+        client, "/login?next=/entry", form_page="/login", username="alice", password="wrong"
+    )
+    assert first.status_code == 422
+    action = BeautifulSoup(text_of(first), "html.parser").select_one("main form")["action"]
+    assert action == "/login?next=/entry"
+    second = post_form(client, action, form_page="/login", username="alice", password=PASSWORD)
+    assert second.location == "/entry"

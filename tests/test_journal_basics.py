@@ -12,9 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.models import Entry, Tag, User
 from journal.services.entries import EntryInput, create_entry
+from tests.conftest import AuthActions
 from tests.helpers import count, csrf_token, post_form, text_of
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -293,15 +295,40 @@ def test_new_entry_without_csrf_token_is_400_and_shows_the_writing_again(
     assert count(app, Entry) == 1
 
 
-def test_new_entry_post_without_token_by_a_stranger_is_a_plain_400(
+def test_writing_survives_being_signed_out_in_another_tab(
+    app: Flask, client: FlaskClient, auth: AuthActions, user: User
+) -> None:
+    auth.login()
+    token = csrf_token(client, "/entry")
+    auth.logout()  # in another tab
+    typed = {"title": "Long day", "body": "Hours of writing.", "csrf_token": token}
+    response = client.post("/entry", data=typed)
+    assert response.status_code == 400
+    soup = BeautifulSoup(text_of(response), "html.parser")
+    assert "You are signed out, so nothing was saved." in soup.select_one(".form-errors").get_text()
+    assert soup.select_one('input[name="title"]')["value"] == "Long day"
+    assert soup.select_one('textarea[name="body"]').get_text().strip() == "Hours of writing."
+    assert count(app, Entry) == 0
+    # Signed in again (in the other tab), Save on the same page still gets the text home.
+    auth.login()
+    typed["csrf_token"] = soup.select_one('input[name="csrf_token"]')["value"]
+    response = client.post("/entry", data=typed)
+    assert response.status_code == 400  # that token belonged to the signed-out session
+    soup = BeautifulSoup(text_of(response), "html.parser")
+    assert "This form had expired" in soup.select_one(".form-errors").get_text()
+    typed["csrf_token"] = soup.select_one('input[name="csrf_token"]')["value"]
+    response = client.post("/entry", data=typed)
+    assert response.status_code == 302
+    assert count(app, Entry) == 1
+
+
+def test_new_entry_post_without_token_by_a_stranger_saves_nothing(
     app: Flask, client: FlaskClient
 ) -> None:
     response = client.post("/entry", data={"title": "Spam", "body": "Spam."})
     assert response.status_code == 400
-    soup = BeautifulSoup(text_of(response), "html.parser")
-    assert soup.select_one(".error-code").get_text() == "400"
-    assert soup.select_one('textarea[name="body"]') is None
     assert count(app, Entry) == 0
+    assert client.get("/entry").location == "/login?next=/entry"
 
 
 def test_new_entry_post_with_a_forged_token_saves_nothing(
@@ -385,3 +412,65 @@ def test_entry_body_is_shown_sanitised(
         for name in ("href", "src"):
             value = element.get(name, "").strip().lower()
             assert value.startswith(("http:", "https:", "mailto:", "/", "#")) or not value
+
+
+# The same rules hold for callers without a form (the API, imports, the command line).
+SERVICE_RULES = [
+    pytest.param({"title": ""}, "title", id="title-empty"),
+    pytest.param({"title": " \t "}, "title", id="title-blank"),
+    pytest.param({"title": "t" * 201}, "title", id="title-201-chars"),
+    pytest.param({"body": ""}, "body", id="body-empty"),
+    pytest.param({"body": "\n \n"}, "body", id="body-blank"),
+    pytest.param({"body": "b" * 100_001}, "body", id="body-100001-chars"),
+    pytest.param({"visibility": "Public"}, "visibility", id="visibility-case"),
+    pytest.param({"visibility": ""}, "visibility", id="visibility-empty"),
+    pytest.param({"tags": ["ok", "not ok"]}, "tags", id="tag-space"),
+    pytest.param({"tags": [""]}, "tags", id="tag-empty"),
+    pytest.param({"tags": [f"t{n}" for n in range(11)]}, "tags", id="11-tags"),
+]
+
+
+@pytest.mark.parametrize(("fields", "field"), SERVICE_RULES)
+def test_create_entry_service_refuses_input_that_breaks_a_rule(
+    app: Flask, user: User, fields: dict[str, object], field: str
+) -> None:
+    data = {"title": "A title", "body": "A body.", "visibility": "private", "tags": ["x"]}
+    data.update(fields)
+    with app.app_context(), pytest.raises(ValidationFailed) as failure:
+        create_entry(db.session.merge(user), EntryInput(**data))  # type: ignore[arg-type]
+    assert list(failure.value.errors) == [field]
+    assert count(app, Entry) == 0
+
+
+def test_create_entry_service_trims_the_title(app: Flask, user: User) -> None:
+    entry_id = write(app, user, "  " + "t" * 200 + " ", tags=["A", "a", "b"])
+    with app.app_context():
+        entry = db.session.get(Entry, entry_id)
+        assert entry.title == "t" * 200
+        assert [tag.name for tag in entry.tags] == ["a", "b"]
+
+
+def test_tags_are_shared_between_entries(app: Flask, user: User) -> None:
+    write(app, user, "One", tags=["common", "first"])
+    write(app, user, "Two", tags=["Common"])
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Tag.name))) == ["common", "first"]
+
+
+def test_favicon_is_served(client: FlaskClient) -> None:
+    with client.get("/favicon.ico") as response:  # a file response is closed by its server
+        assert response.status_code == 200
+        assert response.mimetype in {"image/vnd.microsoft.icon", "image/x-icon"}
+        assert response.data
+        assert response.headers["Cache-Control"] == "public, max-age=604800"
+
+
+def test_other_journal_posts_refused_for_their_token_get_the_plain_400_page(
+    app: Flask, signed_in: FlaskClient, user: User
+) -> None:
+    entry_id = write(app, user, "Keep me")
+    response = signed_in.post(f"/entries/{entry_id}/delete")
+    assert response.status_code == 400
+    soup = BeautifulSoup(text_of(response), "html.parser")
+    assert soup.select_one(".error-code").get_text() == "400"
+    assert count(app, Entry) == 1

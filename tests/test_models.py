@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -103,10 +104,11 @@ def test_entry_was_edited_only_after_a_later_change(app: Flask, user: User) -> N
         entry_id = entry.id
     with time_machine.travel(WHEN + timedelta(minutes=3), tick=False), app.app_context():
         entry = db.session.get(Entry, entry_id)
-        update_entry(entry, EntryInput("Final", "Text."))
+        update_entry(entry, EntryInput("Final", "More *text*."))
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
         assert entry.was_edited
+        assert entry.body_html == "<p>More <em>text</em>.</p>\n"
         assert entry.updated_at - entry.created_at == timedelta(minutes=3)
 
 
@@ -140,9 +142,9 @@ def _fill_account(app: Flask, user: User, other: User) -> None:
 
 @pytest.mark.parametrize("how", ["orm", "sql"])
 def test_deleting_a_user_removes_their_entries_sessions_and_tokens(
-    app: Flask, make_user: object, user: User, how: str
+    app: Flask, make_user: Callable[..., User], user: User, how: str
 ) -> None:
-    bob = make_user("bob")  # type: ignore[operator]
+    bob = make_user("bob")
     _fill_account(app, user, bob)
     with app.app_context():
         if how == "orm":

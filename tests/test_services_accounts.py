@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
@@ -247,3 +247,31 @@ def test_current_session_id_names_the_record_of_this_request(ctx: None, user: Us
     assert me is not None
     records = db.session.scalars(select(UserSession).order_by(UserSession.id)).all()
     assert accounts.current_session_id(me) == records[-1].id
+
+
+@pytest.mark.parametrize(
+    ("their_username", "their_email", "fields"),
+    [
+        pytest.param("Bob", "other@example.org", {"username"}, id="username"),
+        pytest.param("other", "BOB@example.org", {"email"}, id="email"),
+        pytest.param("bob", "bob@example.org", {"username", "email"}, id="both"),
+    ],
+)
+def test_register_user_reports_a_name_taken_by_a_registration_at_the_same_moment(
+    app: Flask, ctx: None, their_username: str, their_email: str, fields: set[str]
+) -> None:
+    def someone_else_registers(*_: object) -> None:
+        # Another request commits its registration between our check and our insert.
+        with db.engine.begin() as connection:
+            connection.execute(
+                insert(User).values(
+                    username=their_username, username_key=their_username.lower(),
+                    email=their_email, email_key=their_email.lower(), password_hash="x",
+                )
+            )  # fmt: skip
+
+    event.listen(db.session(), "before_flush", someone_else_registers, once=True)
+    with pytest.raises(ValidationFailed) as failure:
+        accounts.register_user(accounts.Registration("bob", "bob@example.org", PASSWORD))
+    assert set(failure.value.errors) == fields
+    assert count(app, User) == 1

@@ -10,12 +10,15 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.models import User, UserSession, utcnow
 from journal.services.passwords import check_password, hash_password, password_problems
 
+USERNAME_TAKEN = "That username is already taken."
+EMAIL_TAKEN = "An account with that email already exists."
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{3,32}")
 SESSION_LIFETIME = timedelta(days=30)
 # last_seen_at is refreshed at most this often, so reading pages does not mean writing rows.
@@ -53,14 +56,14 @@ def register_user(data: Registration) -> User:
     if problems := username_problems(username):
         errors["username"] = problems
     elif db.session.scalar(select(User.id).where(User.username_key == username.lower())):
-        errors["username"] = ["That username is already taken."]
+        errors["username"] = [USERNAME_TAKEN]
     try:
         email = normalise_email(data.email)
     except ValidationFailed as error:
         errors.update(error.errors)
     else:
         if db.session.scalar(select(User.id).where(User.email_key == email.lower())):
-            errors["email"] = ["An account with that email already exists."]
+            errors["email"] = [EMAIL_TAKEN]
     if problems := password_problems(data.password, username):
         errors["password"] = problems
     if errors:
@@ -73,8 +76,25 @@ def register_user(data: Registration) -> User:
         password_hash=hash_password(data.password),
     )
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A registration that arrived at the same moment took the name or the address.
+        db.session.rollback()
+        raise ValidationFailed(
+            _taken(username.lower(), email.lower()) or {"username": [USERNAME_TAKEN]}
+        ) from None
     return user
+
+
+def _taken(username_key: str, email_key: str) -> dict[str, list[str]]:
+    """Which of these keys already belong to an account, as field errors."""
+    errors: dict[str, list[str]] = {}
+    if db.session.scalar(select(User.id).where(User.username_key == username_key)):
+        errors["username"] = [USERNAME_TAKEN]
+    if db.session.scalar(select(User.id).where(User.email_key == email_key)):
+        errors["email"] = [EMAIL_TAKEN]
+    return errors
 
 
 def find_user(login: str) -> User | None:

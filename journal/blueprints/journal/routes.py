@@ -165,12 +165,22 @@ def show_entry(entry_id: int) -> ResponseReturnValue:
 
 @bp.errorhandler(CSRFError)
 def form_expired(error: CSRFError) -> ResponseReturnValue:
-    """A writing form refused for its token comes back filled in, so no writing is lost."""
-    if request.endpoint not in FORM_ENDPOINTS or not current_user.is_authenticated:
+    """A writing form refused for its token comes back filled in, so no writing is lost.
+
+    That includes a writer signed out meanwhile (in another tab, say): the new entry's text
+    comes back with the advice to sign in and press Save again.
+    """
+    signed_in = current_user.is_authenticated
+    if request.endpoint not in FORM_ENDPOINTS or not (
+        signed_in or request.endpoint == "journal.new_entry"
+    ):
         return render_error(error)
     form = EntryForm(formdata=request.form, meta={"csrf": True})
     form.form_errors.append(
         "This form had expired, so nothing was saved. Your text is below: press Save again."
+        if signed_in
+        else "You are signed out, so nothing was saved. Your text is below: sign in "
+        "(in another tab), then press Save again."
     )
     entry = None
     if request.view_args and "entry_id" in request.view_args:

@@ -21,7 +21,7 @@ QUERY_MAX = 200
 MARK_START = "\x02"
 MARK_END = "\x03"
 SNIPPET_WORDS = 24
-_WORD_RE = re.compile(r"\w", re.UNICODE)
+_WORD_RE = re.compile(r"\w+")
 
 entries_fts = table("entries_fts", column("rowid", Integer), column("title"), column("body"))
 _FTS: ColumnElement[str] = literal_column("entries_fts")
@@ -30,8 +30,11 @@ _ENGLISH: ColumnElement[str] = literal_column("'english'::regconfig")
 
 
 def query_words(query: str) -> list[str]:
-    """The searchable words of a query: whitespace-separated, each with a letter or digit."""
-    return [word for word in query[:QUERY_MAX].split() if _WORD_RE.search(word)]
+    """The searchable words of a query: its runs of letters and digits, punctuation dropped.
+
+    This is also how both databases split the indexed text into words.
+    """
+    return _WORD_RE.findall(query[:QUERY_MAX])
 
 
 def fts5_query(words: Sequence[str]) -> str:

@@ -404,3 +404,21 @@ def test_search_box_is_in_the_layout(client):
 
 def test_new_entry_form_keeps_csrf_protection(app: Flask, signed_in: FlaskClient):
     assert csrf_token(signed_in, "/entry")
+
+
+@pytest.mark.parametrize("large_tag", [2, 2000])
+def test_tag_page_plans_agree_for_small_and_large_tags(
+    monkeypatch, client, auth, make_user, make_entry, user, large_tag
+):
+    from journal.services import entries as entry_service
+
+    monkeypatch.setattr(entry_service, "LARGE_TAG", large_tag)
+    bob = make_user("bob")
+    make_entry(user, title="old", tags=("big",))
+    make_entry(bob, title="bob secret", visibility="private", tags=("big",))
+    make_entry(user, title="untagged")
+    make_entry(user, title="mine secret", visibility="private", tags=("big",))
+    make_entry(bob, title="new", tags=("big", "other"))
+    assert titles(client.get("/tags/big")) == ["new", "old"]
+    auth.login()
+    assert titles(client.get("/tags/big")) == ["new", "mine secret", "old"]

@@ -253,3 +253,13 @@ def test_search_link_in_results_leads_to_the_entry(client, user, make_entry):
     href = soup(client.get("/search?q=otter")).select_one("article.entry-card h2 a")["href"]
     assert href == f"/entries/{entry_id}"
     assert "otter" in text_of(client.get(href))
+
+
+def test_only_the_newest_candidates_are_ranked(monkeypatch, client, user, make_entry):
+    from journal.services import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    make_entry(user, title="lynx lynx lynx", body="lynx")  # best match, but the oldest
+    make_entry(user, title="middle", body="a lynx")
+    make_entry(user, title="Lynx", body="the newest lynx")
+    assert titles(client.get("/search?q=lynx")) == ["Lynx", "middle"]

@@ -11,13 +11,24 @@ from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, Integer, Select, column, false, func, literal_column, table
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    column,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.sql.elements import UnaryExpression
 
 from journal.extensions import db
 from journal.models import Entry
 
 QUERY_MAX = 200
+CANDIDATES = 2000
 MARK_START = "\x02"
 MARK_END = "\x03"
 SNIPPET_WORDS = 24
@@ -56,20 +67,31 @@ def matching(query: Select[Entry], text: str) -> Select[Entry]:
     newest: list[UnaryExpression[Any]] = [Entry.created_at.desc(), Entry.id.desc()]
     if not words:
         return query.where(false())
+    # Only the newest CANDIDATES matches are ranked: a word found in most of a million
+    # entries would otherwise cost a rank computation per match on every page view.
     if _dialect() == "postgresql":
         tsquery = func.websearch_to_tsquery(_ENGLISH, " ".join(words))
+        candidates = (
+            select(Entry.id).where(_VECTOR.op("@@")(tsquery)).order_by(*newest).limit(CANDIDATES)
+        )
         return (
-            query.where(_VECTOR.op("@@")(tsquery))
+            query.where(Entry.id.in_(candidates))
             .order_by(None)
             .order_by(func.ts_rank(_VECTOR, tsquery).desc(), *newest)
         )
-    # bm25: smaller is better; a word in the title counts five times one in the body.
-    rank: ColumnElement[float] = func.bm25(_FTS, 5.0, 1.0)
-    return (
-        query.join(entries_fts, entries_fts.c.rowid == Entry.id)
+    # bm25, computed inside FTS5 for the candidates only: smaller is better; a word in the
+    # title counts five times one in the body.
+    ranked = (
+        select(entries_fts.c.rowid, func.bm25(_FTS, 5.0, 1.0).label("score"))
         .where(_FTS.op("MATCH")(fts5_query(words)))
+        .order_by(entries_fts.c.rowid.desc())
+        .limit(CANDIDATES)
+        .subquery("ranked")
+    )
+    return (
+        query.join(ranked, ranked.c.rowid == Entry.id)
         .order_by(None)
-        .order_by(rank, *newest)
+        .order_by(ranked.c.score, *newest)
     )
 
 

@@ -141,15 +141,17 @@ def test_every_card_links_to_its_author_and_tags(client, mixed):
 @pytest.mark.parametrize(
     ("method", "suffix"), [("get", "edit"), ("post", "edit"), ("post", "delete")]
 )
-def test_anonymous_change_redirects_to_login(client, user, make_entry, method, suffix):
-    entry_id = make_entry(user)
-    response = getattr(client, method)(f"/entries/{entry_id}/{suffix}")
-    if method == "post":
-        # Without a session there is no CSRF token either: refused before the view.
-        assert response.status_code in (302, 400)
-    else:
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/login?next=")
+def test_anonymous_change_redirects_to_login(app, client, user, make_entry, method, suffix):
+    entry_id = make_entry(user, title="Kept")
+    path = f"/entries/{entry_id}/{suffix}"
+    if method == "get":
+        response = client.get(path)
+    else:  # a valid token from the sign-in page, so only the sign-in rule can refuse
+        response = post_form(client, path, form_page="/login", title="x", body="x")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=/entries/{entry_id}/{suffix}"
+    with app.app_context():
+        assert db.session.get(Entry, entry_id).title == "Kept"
 
 
 @pytest.mark.parametrize(("visibility", "status"), [("public", 403), ("private", 404)])
@@ -404,3 +406,82 @@ def test_search_box_is_in_the_layout(client):
 
 def test_new_entry_form_keeps_csrf_protection(app: Flask, signed_in: FlaskClient):
     assert csrf_token(signed_in, "/entry")
+
+
+@pytest.mark.parametrize("large_tag", [2, 2000])
+def test_tag_page_plans_agree_for_small_and_large_tags(
+    monkeypatch, client, auth, make_user, make_entry, user, large_tag
+):
+    from journal.services import entries as entry_service
+
+    monkeypatch.setattr(entry_service, "LARGE_TAG", large_tag)
+    bob = make_user("bob")
+    make_entry(user, title="old", tags=("big",))
+    make_entry(bob, title="bob secret", visibility="private", tags=("big",))
+    make_entry(user, title="untagged")
+    make_entry(user, title="mine secret", visibility="private", tags=("big",))
+    make_entry(bob, title="new", tags=("big", "other"))
+    assert titles(client.get("/tags/big")) == ["new", "old"]
+    auth.login()
+    assert titles(client.get("/tags/big")) == ["new", "mine secret", "old"]
+
+
+# --- writing: service rules and the forms ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "visibility", "field"),
+    [
+        ("   ", "body", "public", "title"),
+        ("x" * 201, "body", "public", "title"),
+        ("title", "   ", "public", "body"),
+        ("title", "x" * 100_001, "public", "body"),
+        ("title", "body", "friends", "visibility"),
+    ],
+)
+def test_entry_rules_name_the_broken_field(title, body, visibility, field):
+    from journal.services.entries import EntryInput, check_entry
+
+    with pytest.raises(ValidationFailed) as caught:
+        check_entry(EntryInput(title, body, visibility))
+    assert list(caught.value.errors) == [field]
+
+
+def test_new_entry_with_a_bad_tag_is_422_and_saves_nothing(app, signed_in):
+    response = post_form(signed_in, "/entry", title="T", body="b", visibility="public", tags="a b")
+    assert response.status_code == 422
+    assert "is not a tag" in text_of(response)
+    with app.app_context():
+        assert db.session.scalars(select(Entry)).all() == []
+
+
+def test_new_entry_refused_for_its_token_shows_the_typed_text_again(app, signed_in):
+    typed = "Three pages of thoughts."
+    response = signed_in.post(
+        "/entry", data={"title": "Draft", "body": typed, "visibility": "private", "csrf_token": "x"}
+    )
+    assert response.status_code == 400
+    page = soup(response)
+    assert page.select_one("main form")["action"] == "/entry"
+    assert page.select_one("textarea[name=body]").get_text().strip() == typed
+    with app.app_context():
+        assert db.session.scalars(select(Entry)).all() == []
+
+
+def test_editing_only_the_title_keeps_the_rendered_body(app, signed_in, user, make_entry):
+    entry_id = make_entry(user, title="Before", body="**kept**")
+    response = post_form(
+        signed_in, f"/entries/{entry_id}/edit", title="After", body="**kept**",
+        visibility="public", tags="",
+    )  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        entry = db.session.get(Entry, entry_id)
+        assert entry.title == "After"
+        assert entry.body_html == "<p><strong>kept</strong></p>\n"
+
+
+def test_favicon_is_served(client):
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        assert response.data

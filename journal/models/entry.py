@@ -43,7 +43,9 @@ class Entry(Model):
     __tablename__ = "entries"
     __table_args__ = (
         # Newest-first listings: everything, one author's, and the public ones.
-        Index("ix_entries_created", "created_at", "id"),
+        # Also carries visibility and author, so a signed-in viewer's deep ``?page=N`` skips
+        # rows inside the index (migration 0002).
+        Index("ix_entries_created", "created_at", "id", "is_public", "author_id"),
         Index("ix_entries_author_created", "author_id", "created_at", "id"),
         Index("ix_entries_public_created", "is_public", "created_at", "id"),
     )

@@ -11,17 +11,28 @@ from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, Integer, Select, column, false, func, literal_column, table
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    column,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.sql.elements import UnaryExpression
 
 from journal.extensions import db
 from journal.models import Entry
 
 QUERY_MAX = 200
+CANDIDATES = 2000
 MARK_START = "\x02"
 MARK_END = "\x03"
 SNIPPET_WORDS = 24
-_WORD_RE = re.compile(r"\w", re.UNICODE)
+_WORD_RE = re.compile(r"\w+")
 
 entries_fts = table("entries_fts", column("rowid", Integer), column("title"), column("body"))
 _FTS: ColumnElement[str] = literal_column("entries_fts")
@@ -30,8 +41,11 @@ _ENGLISH: ColumnElement[str] = literal_column("'english'::regconfig")
 
 
 def query_words(query: str) -> list[str]:
-    """The searchable words of a query: whitespace-separated, each with a letter or digit."""
-    return [word for word in query[:QUERY_MAX].split() if _WORD_RE.search(word)]
+    """The searchable words of a query: its runs of letters and digits, punctuation dropped.
+
+    This is also how both databases split the indexed text into words.
+    """
+    return _WORD_RE.findall(query[:QUERY_MAX])
 
 
 def fts5_query(words: Sequence[str]) -> str:
@@ -53,20 +67,31 @@ def matching(query: Select[Entry], text: str) -> Select[Entry]:
     newest: list[UnaryExpression[Any]] = [Entry.created_at.desc(), Entry.id.desc()]
     if not words:
         return query.where(false())
+    # Only the newest CANDIDATES matches are ranked: a word found in most of a million
+    # entries would otherwise cost a rank computation per match on every page view.
     if _dialect() == "postgresql":
         tsquery = func.websearch_to_tsquery(_ENGLISH, " ".join(words))
+        candidates = (
+            select(Entry.id).where(_VECTOR.op("@@")(tsquery)).order_by(*newest).limit(CANDIDATES)
+        )
         return (
-            query.where(_VECTOR.op("@@")(tsquery))
+            query.where(Entry.id.in_(candidates))
             .order_by(None)
             .order_by(func.ts_rank(_VECTOR, tsquery).desc(), *newest)
         )
-    # bm25: smaller is better; a word in the title counts five times one in the body.
-    rank: ColumnElement[float] = func.bm25(_FTS, 5.0, 1.0)
-    return (
-        query.join(entries_fts, entries_fts.c.rowid == Entry.id)
+    # bm25, computed inside FTS5 for the candidates only: smaller is better; a word in the
+    # title counts five times one in the body.
+    ranked = (
+        select(entries_fts.c.rowid, func.bm25(_FTS, 5.0, 1.0).label("score"))
         .where(_FTS.op("MATCH")(fts5_query(words)))
+        .order_by(entries_fts.c.rowid.desc())
+        .limit(CANDIDATES)
+        .subquery("ranked")
+    )
+    return (
+        query.join(ranked, ranked.c.rowid == Entry.id)
         .order_by(None)
-        .order_by(rank, *newest)
+        .order_by(ranked.c.score, *newest)
     )
 
 

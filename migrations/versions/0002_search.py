@@ -1,4 +1,4 @@
-"""Full-text search: SQLite FTS5 table kept in step by triggers, PostgreSQL tsvector + GIN.
+"""Full-text search (SQLite FTS5 + triggers, PostgreSQL tsvector + GIN); covering listing index.
 
 Revision ID: 0002
 Revises: 0001
@@ -56,6 +56,12 @@ def _run(statements):
 
 
 def upgrade():
+    # The newest-first index also covers the visibility rule (is_public, author_id).
+    with op.batch_alter_table('entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_entries_created')
+        batch_op.create_index(
+            'ix_entries_created', ['created_at', 'id', 'is_public', 'author_id'], unique=False
+        )
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         _run(SQLITE_UP)
@@ -69,3 +75,6 @@ def downgrade():
         _run(SQLITE_DOWN)
     elif dialect == "postgresql":
         _run(POSTGRESQL_DOWN)
+    with op.batch_alter_table('entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_entries_created')
+        batch_op.create_index('ix_entries_created', ['created_at', 'id'], unique=False)

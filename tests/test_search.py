@@ -1,0 +1,265 @@
+"""Full-text search: ranking, snippets, visibility, hostile queries, and the index's upkeep."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from flask_migrate import check, downgrade, upgrade
+from sqlalchemy import delete, insert, update
+
+from journal import create_app
+from journal.extensions import db
+from journal.models import Entry, User, utcnow
+from journal.services.entries import search_entries
+from journal.services.search import fts5_query, highlight, query_words
+from tests.helpers import PASSWORD_HASH, text_of
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def titles(response) -> list[str]:
+    return [a.get_text(strip=True) for a in soup(response).select("article.entry-card h2 a")]
+
+
+def test_best_match_comes_first(client, user, make_entry):
+    make_entry(user, title="Groceries", body="Bought apples and pears.")
+    make_entry(user, title="Nothing", body="No fruit today.")
+    make_entry(user, title="Apples", body="Apples, apples everywhere: apple pie, apple tart.")
+    make_entry(user, title="Orchard walk", body="We saw an apple tree.")
+    shown = titles(client.get("/search?q=apples"))
+    assert shown[0] == "Apples"
+    assert set(shown) == {"Apples", "Groceries", "Orchard walk"} or set(shown) == {
+        "Apples",
+        "Groceries",
+    }
+    assert "Nothing" not in shown
+
+
+def test_every_word_must_match(client, user, make_entry):
+    make_entry(user, title="one", body="red house")
+    make_entry(user, title="two", body="red car")
+    assert titles(client.get("/search?q=red+house")) == ["one"]
+
+
+def test_snippet_marks_the_match_and_escapes_the_text(client, user, make_entry):
+    make_entry(user, title="Markup", body='I wrote <b onclick="x()">cats</b> & dogs & more cats')
+    card = soup(client.get("/search?q=cats")).select_one("article.entry-card")
+    snippet = card.select_one(".snippet")
+    assert [mark.get_text() for mark in snippet.select("mark")] == ["cats", "cats"]
+    assert snippet.select("b") == []
+    assert [child.name for child in snippet.find_all(True)] == ["mark", "mark"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "html"),
+    [
+        ("plain \x02word\x03 here", "plain <mark>word</mark> here"),
+        ("<i>\x02x\x03</i>", "&lt;i&gt;<mark>x</mark>&lt;/i&gt;"),
+        ("typed \x02 marker \x02x\x03", "typed  marker x"),
+    ],
+)
+def test_highlight_escapes_before_marking(raw, html):
+    assert str(highlight(raw)) == html
+
+
+@pytest.fixture
+def private_mix(make_user, make_entry, user):
+    bob = make_user("bob")
+    make_entry(user, title="alice public", body="needle", visibility="public")
+    make_entry(user, title="alice private", body="needle", visibility="private")
+    make_entry(bob, title="bob private", body="needle", visibility="private")
+    return bob
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        (None, {"alice public"}),
+        ("alice", {"alice public", "alice private"}),
+        ("bob", {"alice public", "bob private"}),
+    ],
+)
+def test_search_applies_the_visibility_rule(client, auth, private_mix, who, expected):
+    if who:
+        auth.login(who)
+    assert set(titles(client.get("/search?q=needle"))) == expected
+
+
+HOSTILE_QUERIES = {
+    "unbalanced AND": "foo AND (bar",
+    "lone quote": '"',
+    "unclosed quote": '"foo bar',
+    "NEAR": "NEAR(",
+    "NEAR full": "NEAR(foo bar, 2)",
+    "column filter": "title:",
+    "column filter word": "title:foo",
+    "star": "*",
+    "prefix star": "foo*",
+    "minus": "-",
+    "minus word": "-foo",
+    "caret": "^foo",
+    "plus": "+",
+    "or": "foo OR",
+    "not": "NOT foo",
+    "braces": "{title body}: foo",
+    "colon only": ":",
+    "parentheses": "()",
+    "sql": "'; DROP TABLE entries; --",
+    "backslash": "\\",
+    "percent": "100% foo_bar",
+    "nul-like": "foo\x01bar",
+    "unicode": "ünïcödé 日本語 🙂",
+    "stopwords only": "the and of",
+    "empty": "",
+    "spaces": "   ",
+    "500 characters": "foo " * 125,
+    "one long word": "x" * 500,
+}
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES.values(), ids=HOSTILE_QUERIES.keys())
+def test_hostile_query_is_plain_words_never_an_error(client, user, make_entry, query):
+    make_entry(user, title="foo bar", body="foo and bar and title, near")
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+    assert soup(response).select_one("main form[role=search] input[name=q]") is not None
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [('foo AND (bar', True), ('"foo"', True), ("title:foo", True), ("NEAR(foo", True),
+     ("-foo", True), ("bar*", True), ("zzz", False)],
+)  # fmt: skip
+def test_syntax_characters_search_for_the_words_around_them(client, user, make_entry, query, found):
+    make_entry(user, title="foo bar", body="foo and bar and title, near")
+    assert (titles(client.get("/search", query_string={"q": query})) == ["foo bar"]) is found
+
+
+@pytest.mark.parametrize(
+    ("query", "words", "fts"),
+    [
+        ('say "hi"', ["say", "hi"], '"say" "hi"'),
+        ("* - NEAR(", ["NEAR"], '"NEAR"'),
+        ("foo AND bar", ["foo", "AND", "bar"], '"foo" "AND" "bar"'),
+        ("title:foo", ["title", "foo"], '"title" "foo"'),
+        ("", [], ""),
+    ],
+)
+def test_fts5_query_quotes_every_word(query, words, fts):
+    assert query_words(query) == words
+    assert fts5_query(words) == fts
+
+
+@pytest.mark.parametrize("query", ["", "   ", "*", "-"])
+def test_empty_query_shows_the_form_and_no_results(client, user, make_entry, query):
+    make_entry(user, title="anything")
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+    assert titles(response) == []
+
+
+def test_search_page_without_query_shows_only_the_form(client):
+    page = soup(client.get("/search"))
+    assert page.select_one("main form[role=search]") is not None
+    assert page.select(".empty") == []
+
+
+def test_search_keeps_the_query_in_the_boxes(client):
+    page = soup(client.get("/search?q=%3Cb%3Ebold"))
+    assert page.select_one("main input[name=q]")["value"] == "<b>bold"
+    assert page.select_one("header input[name=q]")["value"] == "<b>bold"
+
+
+def test_search_results_page_past_the_end_is_404(app_factory, make_user, make_entry):
+    app = app_factory(ENTRIES_PER_PAGE=2)
+    author = make_user("dave")
+    for number in range(3):
+        make_entry(author, title=f"match {number}", body="common")
+    client = app.test_client()
+    assert len(titles(client.get("/search?q=common"))) == 2
+    assert len(titles(client.get("/search?q=common&page=2"))) == 1
+    assert client.get("/search?q=common&page=3").status_code == 404
+
+
+def test_rows_written_in_bulk_are_indexed_changed_and_removed(app, client, user):
+    """The seeder writes with core INSERTs: the database keeps the index in step itself."""
+    now = utcnow()
+    row = {"title": "bulk", "body": "zebra", "body_html": "", "is_public": True}
+    with app.app_context():
+        db.session.execute(
+            insert(Entry),
+            [dict(row, author_id=user.id, created_at=now, updated_at=now) for _ in range(3)],
+        )
+        db.session.commit()
+    assert titles(client.get("/search?q=zebra")) == ["bulk"] * 3
+    with app.app_context():
+        db.session.execute(update(Entry).values(body="giraffe"))
+        db.session.commit()
+    assert titles(client.get("/search?q=zebra")) == []
+    assert titles(client.get("/search?q=giraffe")) == ["bulk"] * 3
+    with app.app_context():
+        db.session.execute(delete(Entry))
+        db.session.commit()
+    assert titles(client.get("/search?q=giraffe")) == []
+
+
+def test_deleting_an_account_removes_its_entries_from_search(app, client, user, make_entry):
+    make_entry(user, title="gone", body="ephemeral")
+    with app.app_context():
+        db.session.delete(db.session.get(User, user.id))
+        db.session.commit()
+    assert titles(client.get("/search?q=ephemeral")) == []
+
+
+def test_search_service_returns_a_select_of_entries(app, user, make_entry):
+    make_entry(user, title="one", body="kiwi")
+    with app.app_context():
+        found = db.session.scalars(search_entries(None, "kiwi")).unique().all()
+        assert [entry.title for entry in found] == ["one"]
+
+
+def test_search_migration_indexes_existing_rows_and_goes_back(empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    app = create_app("testing")
+    with app.app_context():
+        upgrade(revision="0001")
+        author = User(
+            username="old", username_key="old", email="o@example.org",
+            email_key="o@example.org", password_hash=PASSWORD_HASH,
+        )  # fmt: skip
+        db.session.add(author)
+        db.session.flush()
+        db.session.add(Entry(author=author, title="before", body="walrus", is_public=True))
+        db.session.commit()
+        upgrade(revision="0002")
+        assert [e.title for e in db.session.scalars(search_entries(None, "walrus")).unique()] == [
+            "before"
+        ]
+        db.session.rollback()  # release the read lock: the migrations ALTER the table
+        check()  # autogenerate sees no difference: the search index stays out of the models
+        downgrade(revision="0001")
+        upgrade()
+        assert [e.title for e in db.session.scalars(search_entries(None, "walrus")).unique()] == [
+            "before"
+        ]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_search_link_in_results_leads_to_the_entry(client, user, make_entry):
+    entry_id = make_entry(user, title="linked", body="otter")
+    href = soup(client.get("/search?q=otter")).select_one("article.entry-card h2 a")["href"]
+    assert href == f"/entries/{entry_id}"
+    assert "otter" in text_of(client.get(href))
+
+
+def test_only_the_newest_candidates_are_ranked(monkeypatch, client, user, make_entry):
+    from journal.services import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    make_entry(user, title="lynx lynx lynx", body="lynx")  # best match, but the oldest
+    make_entry(user, title="middle", body="a lynx")
+    make_entry(user, title="Lynx", body="the newest lynx")
+    assert titles(client.get("/search?q=lynx")) == ["Lynx", "middle"]

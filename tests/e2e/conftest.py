@@ -7,7 +7,9 @@ prove what a person sees and does in the pages; the database tests cover Postgre
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ from tests.e2e.live import (
     summarise,
 )
 from tests.helpers import PASSWORD
-from tests.servers import unavailable
+from tests.servers import SMTPServer, unavailable
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -73,6 +75,27 @@ def live_server(
     app = create_app("testing")
     with serve(app) as server:
         yield server
+
+
+@pytest.fixture
+def mailing_server(
+    smtp: SMTPServer, sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LiveServer]:
+    """Like ``live_server``, but the app sends its mail to the ``smtp`` server."""
+    monkeypatch.setenv("DATABASE_URL", copy_database(sqlite_template, tmp_path / "journal.sqlite3"))
+    # ``smtp`` has set MAIL_SERVER and MAIL_PORT: the app reads them when it is made.
+    app = create_app("testing")
+    with serve(app) as server:
+        yield server
+
+
+def wait_for_mail(smtp: SMTPServer, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+    """The messages ``smtp`` got, once there are ``count`` (mail is sent in the background)."""
+    deadline = time.monotonic() + timeout
+    while len(smtp.messages) < count:
+        assert time.monotonic() < deadline, f"{len(smtp.messages)} of {count} messages arrived"
+        time.sleep(0.05)
+    return list(smtp.messages)
 
 
 class Visitor:

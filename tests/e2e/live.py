@@ -110,7 +110,7 @@ class BrowserProblems:
     """Console errors, uncaught exceptions, CSP violations and failed loads seen by a page."""
 
     errors: list[str] = field(default_factory=list)
-    expected_statuses: dict[str, int] = field(default_factory=dict)
+    expected_statuses: dict[str, set[int]] = field(default_factory=dict)
 
     def watch(self, page: Any) -> Any:
         """Listen to ``page``; returns it."""
@@ -122,7 +122,11 @@ class BrowserProblems:
 
     def expect_status(self, url: str, status: int) -> None:
         """``url`` is meant to answer ``status`` (a 404 page, a refused form)."""
-        self.expected_statuses[url] = status
+        self.expected_statuses.setdefault(url, set()).add(status)
+
+    def expected(self, url: str, status: int) -> bool:
+        """Whether ``url`` answering ``status`` is what the test asked for."""
+        return status in self.expected_statuses.get(url, set())
 
     def _console(self, message: Any) -> None:
         if message.type not in {"error", "warning"}:
@@ -132,7 +136,7 @@ class BrowserProblems:
             return
         failed = _FAILED_LOAD.search(text)
         url = (message.location or {}).get("url", "")
-        if failed and self.expected_statuses.get(url) == int(failed.group(1)):
+        if failed and self.expected(url, int(failed.group(1))):
             return
         self.errors.append(f"console {message.type}: {text} ({url})")
 
@@ -144,7 +148,7 @@ class BrowserProblems:
         self.errors.append(f"request failed: {request.url} {failure}")
 
     def _response(self, response: Any) -> None:
-        if response.status < 400 or self.expected_statuses.get(response.url) == response.status:
+        if response.status < 400 or self.expected(response.url, response.status):
             return
         self.errors.append(f"HTTP {response.status}: {response.url}")
 

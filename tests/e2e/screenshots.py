@@ -57,6 +57,12 @@ def main(folder: Path) -> int:
             "main": "/",
             "entry": f"/entries/{demo.rich_entry_id}",
             "editor": "/entry",
+            "edit": f"/entries/{demo.rich_entry_id}/edit",
+            "search": "/search?q=ferry+island",
+            "tag": "/tags/travel",
+            "user": f"/u/{demo.author}",
+            "account": "/account",
+            "not-found": "/no-such-page",
         }
         with serve(app) as server, sync_playwright() as playwright:
             browser = playwright.chromium.launch(**launch_args())

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
+from journal.services import accounts
+from journal.services.password_reset import make_reset_token
 from tests.e2e.conftest import SeededSite, Visitor
 from tests.e2e.live import (
     AXE_RESULTS,
@@ -38,20 +40,46 @@ AXE_OPTIONS = {
 }
 
 
-def submit_empty_registration(page: Page) -> None:
+def submit_empty_registration(visitor: Visitor) -> None:
     """Send the registration form empty, to see its errors beside their fields."""
-    page.get_by_role("button", name="Register").click()
-    expect(page.locator(".errors").first).to_be_visible()
+    visitor.problems.expect_status(visitor.page.url, 422)
+    visitor.page.get_by_role("button", name="Register").click()
+    expect(visitor.page.locator(".errors").first).to_be_visible()
 
 
-def submit_empty_entry(page: Page) -> None:
+def submit_empty_entry(visitor: Visitor) -> None:
     """Save the editor empty, to see its errors beside their fields."""
-    page.get_by_role("button", name="Save").click()
-    expect(page.locator(".errors").first).to_be_visible()
+    visitor.problems.expect_status(visitor.page.url, 422)
+    visitor.page.get_by_role("button", name="Save").click()
+    expect(visitor.page.locator(".errors").first).to_be_visible()
+
+
+def sign_in_too_often(visitor: Visitor) -> None:
+    """Fail to sign in until the limit answers 429 (at once, when an earlier view got there)."""
+    page = visitor.page
+    visitor.problems.expect_status(page.url, 422)
+    visitor.problems.expect_status(page.url, 429)
+    for _ in range(10):
+        page.get_by_label("Username or email").fill("nobody")
+        page.get_by_label("Password").fill("not the password")
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.locator("main").get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        if answer.value.status == 429:
+            break
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too Many Requests")
+
+
+def post_without_csrf_token(visitor: Visitor) -> None:
+    """Send the sign-out form without its CSRF token: the 400 page."""
+    visitor.problems.expect_status(visitor.page.url, 400)
+    visitor.page.locator("main input[name=csrf_token]").evaluate("input => input.remove()")
+    visitor.page.locator("main").get_by_role("button", name="Sign out").click()
+    expect(visitor.page.get_by_role("heading", level=1)).to_have_text("Bad Request")
 
 
 # name: (path, signed in, status, what to do on the page before checking it)
-PAGES: dict[str, tuple[str, bool, int, Callable[[Page], None] | None]] = {
+PAGES: dict[str, tuple[str, bool, int, Callable[[Visitor], None] | None]] = {
     "main": ("/", False, 200, None),
     "main, signed in": ("/", True, 200, None),
     "login": ("/login", False, 200, None),
@@ -61,7 +89,20 @@ PAGES: dict[str, tuple[str, bool, int, Callable[[Page], None] | None]] = {
     "new entry with errors": ("/entry", True, 200, submit_empty_entry),
     "entry": ("/entries/{rich}", True, 200, None),
     "private entry": ("/entries/{private}", True, 200, None),
+    "edit entry": ("/entries/{rich}/edit", True, 200, None),
+    "tag": ("/tags/travel", False, 200, None),
+    "user": ("/u/maya", False, 200, None),
+    "user, signed in": ("/u/maya", True, 200, None),
+    "search with hits": ("/search?q=ferry", False, 200, None),
+    "search without hits": ("/search?q=zeppelin", False, 200, None),
+    "search form": ("/search", False, 200, None),
+    "account": ("/account", True, 200, None),
+    "reset password": ("/reset-password", False, 200, None),
+    "reset password, new one": ("/reset-password/{reset_token}", False, 200, None),
+    "reset link used up": ("/reset-password/not-a-token", False, 400, None),
     "404": ("/no-such-page", False, 404, None),
+    "400": ("/logout", True, 200, post_without_csrf_token),
+    "429": ("/login", False, 200, sign_in_too_often),
     "logout": ("/logout", True, 200, None),
 }
 SCHEMES = ["light", "dark"]
@@ -93,13 +134,24 @@ def open_page(
     )
     visitor = Visitor(context.new_page(), site.server)
     visitor.goto(
-        path.format(rich=site.demo.rich_entry_id, private=site.demo.private_entry_id), status
+        path.format(
+            rich=site.demo.rich_entry_id,
+            private=site.demo.private_entry_id,
+            reset_token=reset_token(site, site.demo.author),
+        ),
+        status,
     )
     if action is not None:
-        # A refused form answers 422: the page shows it on purpose.
-        visitor.problems.expect_status(visitor.page.url, 422)
-        action(visitor.page)
+        action(visitor)
     return visitor
+
+
+def reset_token(site: SeededSite, username: str) -> str:
+    """A valid password-reset token of ``username``, as the mailed link carries it."""
+    with site.server.app.app_context():
+        user = accounts.find_user(username)
+        assert user is not None
+        return make_reset_token(user)
 
 
 @pytest.mark.parametrize("size", list(WIDTHS))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, template_folder="templates")
 
-from journal.blueprints.account import routes  # noqa: E402, F401
+from journal.blueprints.account import devices, routes  # noqa: E402, F401

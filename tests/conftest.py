@@ -226,7 +226,7 @@ def signed_in(client: FlaskClient, auth: AuthActions, user: User) -> FlaskClient
 
 
 @pytest.fixture
-def api_entry(app: Flask) -> Callable[..., int]:
+def make_entry(app: Flask) -> Callable[..., int]:
     """Write an entry through the service as ``author``; returns its id."""
     from journal.services.entries import EntryInput, create_entry
 

@@ -195,9 +195,9 @@ def test_token_creation_is_rate_limited(app: Flask, client: FlaskClient, user: U
 
 
 def test_session_cookie_does_not_authenticate_api_calls(
-    app: Flask, signed_in: FlaskClient, user: User, api_entry: Callable[..., int]
+    app: Flask, signed_in: FlaskClient, user: User, make_entry: Callable[..., int]
 ) -> None:
-    private = api_entry(user, "Mine alone", visibility="private")
+    private = make_entry(user, "Mine alone", visibility="private")
     response = signed_in.post("/api/v1/entries", json={"title": "Hi", "body": "There"})
     assert_problem(response, 401)
     listing = signed_in.get("/api/v1/entries").get_json()
@@ -225,13 +225,13 @@ def test_listing_shows_what_the_caller_may_see(
     client: FlaskClient,
     user: User,
     bob: User,
-    api_entry: Callable[..., int],
+    make_entry: Callable[..., int],
     alice_bearer: dict[str, str],
 ) -> None:
-    mine_public = api_entry(user, "alice public")
-    mine_private = api_entry(user, "alice private", visibility="private")
-    bobs_public = api_entry(bob, "bob public")
-    api_entry(bob, "bob private", visibility="private")
+    mine_public = make_entry(user, "alice public")
+    mine_private = make_entry(user, "alice private", visibility="private")
+    bobs_public = make_entry(bob, "bob public")
+    make_entry(bob, "bob private", visibility="private")
 
     anonymous = client.get("/api/v1/entries").get_json()
     assert [item["id"] for item in anonymous["items"]] == [bobs_public, mine_public]
@@ -243,9 +243,9 @@ def test_listing_shows_what_the_caller_may_see(
 
 
 def test_entry_json_has_the_contract_fields(
-    app: Flask, client: FlaskClient, user: User, api_entry: Callable[..., int]
+    app: Flask, client: FlaskClient, user: User, make_entry: Callable[..., int]
 ) -> None:
-    entry_id = api_entry(user, "Hello", body="Some *words*.", tags=("Work", "ideas"))
+    entry_id = make_entry(user, "Hello", body="Some *words*.", tags=("Work", "ideas"))
     item = client.get("/api/v1/entries").get_json()["items"][0]
     assert set(item) == {
         "id", "title", "body", "body_html", "visibility", "tags", "author",
@@ -263,20 +263,20 @@ def test_entry_json_has_the_contract_fields(
 
 
 def test_links_use_public_url(
-    app_factory: Callable[..., Flask], user: User, api_entry: Callable[..., int]
+    app_factory: Callable[..., Flask], user: User, make_entry: Callable[..., int]
 ) -> None:
     app = app_factory(PUBLIC_URL="https://journal.example")
     for n in range(3):
-        api_entry(user, f"Entry {n}")
+        make_entry(user, f"Entry {n}")
     listing = app.test_client().get("/api/v1/entries?per_page=2").get_json()
     assert listing["items"][0]["url"].startswith("https://journal.example/api/v1/entries/")
     assert listing["next"] == "https://journal.example/api/v1/entries?page=2&per_page=2"
 
 
 def test_listing_pages_through_with_absolute_next_links(
-    client: FlaskClient, user: User, api_entry: Callable[..., int]
+    client: FlaskClient, user: User, make_entry: Callable[..., int]
 ) -> None:
-    ids = [api_entry(user, f"Entry {n}") for n in range(25)]
+    ids = [make_entry(user, f"Entry {n}") for n in range(25)]
     first = client.get("/api/v1/entries").get_json()
     assert (first["page"], first["per_page"], first["total"]) == (1, 20, 25)
     assert [item["id"] for item in first["items"]] == ids[::-1][:20]
@@ -291,10 +291,10 @@ def test_listing_pages_through_with_absolute_next_links(
 
 
 def test_per_page_above_100_answers_100(
-    client: FlaskClient, user: User, api_entry: Callable[..., int]
+    client: FlaskClient, user: User, make_entry: Callable[..., int]
 ) -> None:
     for n in range(101):
-        api_entry(user, f"Entry {n}")
+        make_entry(user, f"Entry {n}")
     listing = client.get("/api/v1/entries?per_page=500").get_json()
     assert listing["per_page"] == 100
     assert len(listing["items"]) == 100
@@ -326,15 +326,15 @@ def test_listing_filters_by_text_tag_and_author(
     client: FlaskClient,
     user: User,
     bob: User,
-    api_entry: Callable[..., int],
+    make_entry: Callable[..., int],
     alice_bearer: dict[str, str],
 ) -> None:
-    garden = api_entry(user, "Garden notes", body="Tomatoes", tags=("garden",))
-    private_garden = api_entry(
+    garden = make_entry(user, "Garden notes", body="Tomatoes", tags=("garden",))
+    private_garden = make_entry(
         user, "Seeds", body="tomatoes", visibility="private", tags=("garden",)
     )
-    bobs_garden = api_entry(bob, "Bob's plot", body="Tomatoes too", tags=("garden",))
-    api_entry(bob, "Work", body="Meetings", tags=("work",))
+    bobs_garden = make_entry(bob, "Bob's plot", body="Tomatoes too", tags=("garden",))
+    make_entry(bob, "Work", body="Meetings", tags=("work",))
 
     def ids(query: str, headers: dict[str, str] | None = None) -> set[int]:
         listing = client.get(f"/api/v1/entries?{query}", headers=headers or {}).get_json()
@@ -353,11 +353,11 @@ def test_listing_filters_by_text_tag_and_author(
 
 
 def test_next_link_keeps_the_filters(
-    client: FlaskClient, user: User, api_entry: Callable[..., int]
+    client: FlaskClient, user: User, make_entry: Callable[..., int]
 ) -> None:
     for n in range(3):
-        api_entry(user, f"Walk {n}", tags=("walks",))
-    api_entry(user, "Other")
+        make_entry(user, f"Walk {n}", tags=("walks",))
+    make_entry(user, "Other")
     listing = client.get("/api/v1/entries?tag=walks&author=alice&q=walk&per_page=2").get_json()
     assert listing["total"] == 3
     assert listing["next"] == (
@@ -485,12 +485,12 @@ def test_reading_follows_the_visibility_rule(
     client: FlaskClient,
     user: User,
     bob: User,
-    api_entry: Callable[..., int],
+    make_entry: Callable[..., int],
     alice_bearer: dict[str, str],
     bob_bearer: dict[str, str],
 ) -> None:
-    public = api_entry(user, "Open")
-    private = api_entry(user, "Closed", visibility="private")
+    public = make_entry(user, "Open")
+    private = make_entry(user, "Closed", visibility="private")
     assert client.get(f"/api/v1/entries/{public}").get_json()["title"] == "Open"
     assert (
         client.get(f"/api/v1/entries/{private}", headers=alice_bearer).get_json()["title"]
@@ -510,10 +510,10 @@ def test_patch_changes_only_the_fields_sent(
     app: Flask,
     client: FlaskClient,
     user: User,
-    api_entry: Callable[..., int],
+    make_entry: Callable[..., int],
     alice_bearer: dict[str, str],
 ) -> None:
-    entry_id = api_entry(user, "Before", body="Old body", visibility="private", tags=("keep",))
+    entry_id = make_entry(user, "Before", body="Old body", visibility="private", tags=("keep",))
     response = client.patch(
         f"/api/v1/entries/{entry_id}",
         headers=alice_bearer,
@@ -548,12 +548,12 @@ def test_invalid_patch_is_422_and_changes_nothing(
     app: Flask,
     client: FlaskClient,
     user: User,
-    api_entry: Callable[..., int],
+    make_entry: Callable[..., int],
     alice_bearer: dict[str, str],
     payload: dict[str, Any],
     field: str,
 ) -> None:
-    entry_id = api_entry(user, "Same", body="Same body")
+    entry_id = make_entry(user, "Same", body="Same body")
     response = client.patch(f"/api/v1/entries/{entry_id}", headers=alice_bearer, json=payload)
     assert field in assert_problem(response, 422)["errors"]
     with app.app_context():
@@ -568,12 +568,12 @@ def test_others_cannot_change_or_delete_an_entry(
     client: FlaskClient,
     user: User,
     bob: User,
-    api_entry: Callable[..., int],
+    make_entry: Callable[..., int],
     bob_bearer: dict[str, str],
     visibility: str,
     status: int,
 ) -> None:
-    entry_id = api_entry(user, "Alice's", visibility=visibility)
+    entry_id = make_entry(user, "Alice's", visibility=visibility)
     path = f"/api/v1/entries/{entry_id}"
     assert_problem(client.patch(path, headers=bob_bearer, json={"title": "Bob's"}), status)
     assert_problem(client.delete(path, headers=bob_bearer), status)
@@ -587,10 +587,10 @@ def test_deleting_an_entry_answers_204(
     app: Flask,
     client: FlaskClient,
     user: User,
-    api_entry: Callable[..., int],
+    make_entry: Callable[..., int],
     alice_bearer: dict[str, str],
 ) -> None:
-    entry_id = api_entry(user, "Doomed")
+    entry_id = make_entry(user, "Doomed")
     response = client.delete(f"/api/v1/entries/{entry_id}", headers=alice_bearer)
     assert response.status_code == 204
     assert response.data == b""
@@ -602,11 +602,11 @@ def test_deleting_an_entry_answers_204(
 
 
 def test_profile_counts_public_entries(
-    client: FlaskClient, user: User, api_entry: Callable[..., int], alice_bearer: dict[str, str]
+    client: FlaskClient, user: User, make_entry: Callable[..., int], alice_bearer: dict[str, str]
 ) -> None:
-    api_entry(user, "One")
-    api_entry(user, "Two")
-    api_entry(user, "Hidden", visibility="private")
+    make_entry(user, "One")
+    make_entry(user, "Two")
+    make_entry(user, "Hidden", visibility="private")
     for headers in ({}, alice_bearer):
         profile = client.get("/api/v1/users/ALICE", headers=headers).get_json()
         assert set(profile) == {"username", "created_at", "entry_count", "url"}

@@ -42,13 +42,13 @@ def api_schema(live_api: str) -> schemathesis.BaseSchema:
 
 @pytest.fixture
 def live_bearer(
-    live_api: str, make_user: Callable[..., User], api_entry: Callable[..., int]
+    live_api: str, make_user: Callable[..., User], make_entry: Callable[..., int]
 ) -> dict[str, str]:
     """A bearer token got from the live server, for a user with public and private entries."""
     alice = make_user("alice")
-    api_entry(alice, "Public", tags=("walks",))
-    api_entry(alice, "Private", visibility="private")
-    api_entry(make_user("bob"), "Bob's", tags=("walks",))
+    make_entry(alice, "Public", tags=("walks",))
+    make_entry(alice, "Private", visibility="private")
+    make_entry(make_user("bob"), "Bob's", tags=("walks",))
     response = requests.post(
         f"{live_api}/api/v1/tokens", auth=("alice", PASSWORD), timeout=REQUEST_TIMEOUT
     )

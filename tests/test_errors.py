@@ -25,7 +25,7 @@ def error_page(response: object) -> BeautifulSoup:
     assert response.mimetype == "text/html"  # type: ignore[attr-defined]
     assert soup.select_one("header.site-header nav")
     assert soup.select_one("footer.site-footer")
-    assert soup.select_one("link[rel=stylesheet]")["href"] == "/static/style.css"
+    assert soup.select_one("link[rel=stylesheet]")["href"].startswith("/static/style.css?v=")
     code = soup.select_one(".error-page .error-code").get_text()
     assert code == str(response.status_code)  # type: ignore[attr-defined]
     assert soup.title.get_text().startswith(code)

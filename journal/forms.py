@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from journal.exceptions import ValidationFailed
+from journal.services.passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class ServiceForm(FlaskForm):
@@ -19,3 +22,31 @@ class ServiceForm(FlaskForm):
             else:
                 field.errors = [*field.errors, *messages]
         self._errors = None  # WTForms caches ``errors``; let it be recomputed.
+
+
+def password_field(label: str, autocomplete: str = "current-password") -> PasswordField:
+    """A password field; the policy itself is checked by the services."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": autocomplete},
+    )
+
+
+def new_password_field(label: str = "Password") -> PasswordField:
+    """A field for choosing a password, with the policy as its hint."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        description=f"At least {MIN_LENGTH} characters; not a common password",
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def repeat_password_field(label: str = "Repeat password") -> PasswordField:
+    """The second entry of a new password, which must match the first."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -4,42 +4,22 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
 
-from journal.forms import ServiceForm
-from journal.services.passwords import MAX_LENGTH
+from journal.forms import ServiceForm, new_password_field, password_field, repeat_password_field
 
 
 class ChangePasswordForm(ServiceForm):
     """Replace the password; the current one proves it is really the owner."""
 
-    current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        description="At least 8 characters; not a common password",
-        render_kw={"autocomplete": "new-password"},
-    )
-    password2 = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    current_password = password_field("Current password")
+    password = new_password_field("New password")
+    password2 = repeat_password_field("Repeat new password")
 
 
 class DeleteAccountForm(ServiceForm):
     """Delete the account for good; the password confirms it."""
 
-    password = PasswordField(
-        "Your password",
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = password_field("Your password")
 
 
 class ImportForm(ServiceForm):

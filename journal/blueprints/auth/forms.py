@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, EmailField, StringField
+from wtforms.validators import DataRequired, Length
 
-from journal.forms import ServiceForm
+from journal.forms import ServiceForm, new_password_field, password_field, repeat_password_field
 from journal.services.accounts import Registration
-from journal.services.passwords import MAX_LENGTH
 
 
 class RegistrationForm(ServiceForm):
@@ -23,17 +22,8 @@ class RegistrationForm(ServiceForm):
     email = EmailField(
         "Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "email"}
     )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        description="At least 8 characters; not a common password",
-        render_kw={"autocomplete": "new-password"},
-    )
-    password2 = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field()
+    password2 = repeat_password_field()
 
     def to_input(self) -> Registration:
         """The service's input built from the submitted fields."""
@@ -52,11 +42,7 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = password_field("Password")
     remember_me = BooleanField("Keep me signed in on this device")
 
 
@@ -75,14 +61,5 @@ class ResetRequestForm(FlaskForm):
 class NewPasswordForm(ServiceForm):
     """Choose a new password (after a reset link, or when changing it)."""
 
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        description="At least 8 characters; not a common password",
-        render_kw={"autocomplete": "new-password"},
-    )
-    password2 = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field("New password")
+    password2 = repeat_password_field("Repeat new password")

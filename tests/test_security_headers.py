@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -74,8 +75,15 @@ def test_413_and_429_pages_carry_the_headers(app_factory, user):
 
 def test_pages_have_no_inline_script_or_style(signed_in):
     for path in ("/", "/account", "/login", "/reset-password", "/entry"):
-        html = signed_in.get(path).get_data(as_text=True)
-        assert "<script" not in html and "<style" not in html and " style=" not in html, path
+        soup = BeautifulSoup(signed_in.get(path).get_data(as_text=True), "html.parser")
+        # Scripts only from our own static files, never inline; no style elements or attributes.
+        for script in soup.find_all("script"):
+            assert script.get("src", "").startswith("/static/"), path
+            assert not script.get_text().strip(), path
+        assert not soup.find_all("style"), path
+        assert not soup.select("[style]"), path
+        handlers = [a for tag in soup.find_all(True) for a in tag.attrs if a.startswith("on")]
+        assert not handlers, path
 
 
 def test_no_hsts_outside_production(app):

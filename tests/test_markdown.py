@@ -63,7 +63,10 @@ def page_of(client, user, make_entry):
         response = client.get(f"/entries/{entry_id}")
         assert response.status_code == 200
         document = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-        assert document.select("script") == []
+        # The only script on the whole page is our own static file; the body adds none.
+        scripts = document.select("script")
+        assert [script.get("src", "").split("?")[0] for script in scripts] == ["/static/app.js"]
+        assert all(not script.get_text().strip() for script in scripts)
         prose = document.select_one("article.entry .prose")
         assert prose is not None
         return prose

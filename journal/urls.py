@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
+from werkzeug.routing import BuildError
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -13,3 +14,24 @@ def external_url(endpoint: str, **values: Any) -> str:
     if not public_url:
         return url_for(endpoint, _external=True, **values)
     return public_url + url_for(endpoint, **values)
+
+
+class PathTo:
+    """``url_for(endpoint, **{argument: value})`` for one endpoint, as a template filter.
+
+    A listing links every card to its entry, author and tags: sixty links a page. Jinja
+    calls a filter directly, and the endpoint's URL rule builds the path, which makes a
+    link about five times cheaper than ``url_for`` from a template (see ``make bench``).
+    Only for endpoints with one rule and no URL defaults, as the tests check.
+    """
+
+    def __init__(self, endpoint: str, argument: str) -> None:
+        self.endpoint = endpoint
+        self.argument = argument
+
+    def __call__(self, value: object) -> str:
+        rule = next(current_app.url_map.iter_rules(self.endpoint))
+        built = rule.build({self.argument: value}, append_unknown=False)
+        if built is None:  # pragma: no cover - only a converter's ValidationError gives None
+            raise BuildError(self.endpoint, {self.argument: value}, None)
+        return request.script_root + built[1]

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, update
 from journal import create_app
 from journal.extensions import db
 from journal.models import Entry, User, utcnow
-from journal.services.entries import search_entries
+from journal.services import entries, search
 from journal.services.search import fts5_query, highlight, query_words
 from tests.helpers import PASSWORD_HASH, text_of
 
@@ -213,11 +213,16 @@ def test_deleting_an_account_removes_its_entries_from_search(app, client, user, 
     assert titles(client.get("/search?q=ephemeral")) == []
 
 
-def test_search_service_returns_a_select_of_entries(app, user, make_entry):
+def found_titles(viewer, words: str) -> list[str]:
+    """Titles of the first page of the search service's results, without the web page."""
+    page = entries.paginate(entries.search_entries(viewer, words), 1, 50, entries.fetch_entries)
+    return [entry.title for entry in page.items]
+
+
+def test_search_service_returns_selects_of_entries(app, user, make_entry):
     make_entry(user, title="one", body="kiwi")
     with app.app_context():
-        found = db.session.scalars(search_entries(None, "kiwi")).unique().all()
-        assert [entry.title for entry in found] == ["one"]
+        assert found_titles(None, "kiwi") == ["one"]
 
 
 def test_search_migration_indexes_existing_rows_and_goes_back(empty_database_url, monkeypatch):
@@ -234,16 +239,12 @@ def test_search_migration_indexes_existing_rows_and_goes_back(empty_database_url
         db.session.add(Entry(author=author, title="before", body="walrus", is_public=True))
         db.session.commit()
         upgrade(revision="0002")
-        assert [e.title for e in db.session.scalars(search_entries(None, "walrus")).unique()] == [
-            "before"
-        ]
+        assert found_titles(None, "walrus") == ["before"]
         db.session.rollback()  # release the read lock: the migrations ALTER the table
         check()  # autogenerate sees no difference: the search index stays out of the models
         downgrade(revision="0001")
         upgrade()
-        assert [e.title for e in db.session.scalars(search_entries(None, "walrus")).unique()] == [
-            "before"
-        ]
+        assert found_titles(None, "walrus") == ["before"]
         db.session.remove()
         db.engine.dispose()
 
@@ -255,11 +256,38 @@ def test_search_link_in_results_leads_to_the_entry(client, user, make_entry):
     assert "otter" in text_of(client.get(href))
 
 
-def test_only_the_newest_candidates_are_ranked(monkeypatch, client, user, make_entry):
-    from journal.services import search
-
+def test_older_matches_follow_the_ranked_newest_ones(monkeypatch, client, user, make_entry):
     monkeypatch.setattr(search, "CANDIDATES", 2)
     make_entry(user, title="lynx lynx lynx", body="lynx")  # best match, but the oldest
-    make_entry(user, title="middle", body="a lynx")
+    make_entry(user, title="Lynx lynx", body="a lynx")  # better than the newest
     make_entry(user, title="Lynx", body="the newest lynx")
-    assert titles(client.get("/search?q=lynx")) == ["Lynx", "middle"]
+    make_entry(user, title="unrelated", body="no match")
+    assert titles(client.get("/search?q=lynx")) == ["Lynx lynx", "Lynx", "lynx lynx lynx"]
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3, 4])
+def test_result_pages_walk_the_ranked_part_then_the_rest(
+    monkeypatch, app_factory, make_user, make_entry, per_page
+):
+    """Every match exactly once, in order, however the pages fall across the two parts."""
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    app = app_factory(ENTRIES_PER_PAGE=per_page)
+    author = make_user("writer")
+    for number in range(7):
+        make_entry(author, title=f"m{number}", body="heron " * (number % 3 + 1))
+    make_entry(author, title="private", body="heron", visibility="private")
+    client = app.test_client()
+    shown: list[str] = []
+    number = 1
+    while True:
+        response = client.get(f"/search?q=heron&page={number}")
+        if response.status_code == 404:
+            break
+        shown += titles(response)
+        number += 1
+    # The newest three matches are ranked: of those, the visitor may see m5 (the word three
+    # times) and m6 (once); m4 and older follow, newest first.
+    assert shown == ["m5", "m6", "m4", "m3", "m2", "m1", "m0"]
+    with app.app_context():
+        listing = entries.search_entries(None, "heron")
+        assert sum(entries.count_rows(part) for part in listing) == 7

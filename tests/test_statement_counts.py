@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import event
 
 from journal.extensions import db
+from journal.services import entries
 from tests.helpers import PASSWORD, post_form
 
 LISTINGS = ["/", "/u/writer", "/tags/common", "/search?q=common"]
-# The page query, its tags (selectin), plus the user page's author or the search snippets;
-# a signed-in viewer adds the session look-up.
-MOST_STATEMENTS = {"anonymous": 3, "signed in": 4}
+# The page's rows and their tags, plus the user page's author, the tag page's tag, or the
+# search's second part (older matches) and snippets; signing in adds the session look-up.
+MOST_STATEMENTS = {"anonymous": 4, "signed in": 5}
 
 
 @contextmanager
@@ -84,3 +85,30 @@ def test_a_deep_page_by_cursor_costs_what_the_first_does(app_factory, make_user,
         assert len(deeper) == len(first)
         href = response.get_data(as_text=True).split('rel="next" href="')[1].split('"')[0]
         href = href.replace("&amp;", "&")
+
+
+def test_a_tag_page_plan_follows_the_size_of_its_own_tag(
+    monkeypatch, app_factory, make_user, make_entry
+):
+    """A small tag's entries are fetched by id; only a large tag walks the newest-first index.
+
+    The size is counted for the tag asked for, not for all tags together: a small tag among
+    large ones must still get the plan that reads only its own entries.
+    """
+    monkeypatch.setattr(entries, "LARGE_TAG", 2)
+    app = app_factory()
+    author = make_user("writer")
+    for number in range(3):
+        make_entry(author, title=f"big {number}", tags=("big",))
+    make_entry(author, title="small one", tags=("small",))
+    client = app.test_client()
+
+    def listing_statement(tag: str) -> str:
+        with counting(app) as statements:
+            response = client.get(f"/tags/{tag}")
+        assert response.status_code == 200
+        return next(s for s in statements if "FROM entries" in s and "ORDER BY" in s)
+
+    assert "EXISTS" in listing_statement("big")
+    assert "EXISTS" not in listing_statement("small")
+    assert " IN (SELECT" in listing_statement("small")

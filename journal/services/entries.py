@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
@@ -38,6 +38,45 @@ class EntryInput:
     body: str
     visibility: str = "private"
     tags: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntryCard:
+    """What a listing shows of an entry: read in one query, no body, no ORM object."""
+
+    id: int
+    title: str
+    is_public: bool
+    created_at: datetime
+    author: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView(EntryCard):
+    """What the entry page shows: a card plus the rendered body and who may change it."""
+
+    body_html: str
+    updated_at: datetime
+    author_id: int
+
+    @property
+    def was_edited(self) -> bool:
+        """Whether the entry changed after it was first saved."""
+        return self.updated_at > self.created_at
+
+
+class Listed(Protocol):
+    """Anything a newest-first listing pages through: an ``Entry`` or an ``EntryCard``."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+L = TypeVar("L", bound=Listed)
 
 
 @dataclass(frozen=True)
@@ -173,18 +212,98 @@ def visible_to(viewer: User | None) -> ColumnElement[bool]:
 
 
 def visible_entries(viewer: User | None) -> Select[Entry]:
-    """Entries the viewer may see, newest first, with author and tags loaded alongside."""
+    """Entries the viewer may see, newest first.
+
+    Read them as whole entries with ``fetch_entries`` or as listing cards with ``fetch_cards``.
+    """
     return (
-        select(Entry)
-        .where(visible_to(viewer))
-        .options(joinedload(Entry.author), selectinload(Entry.tags))
-        .order_by(Entry.created_at.desc(), Entry.id.desc())
+        select(Entry).where(visible_to(viewer)).order_by(Entry.created_at.desc(), Entry.id.desc())
+    )
+
+
+def fetch_entries(query: Select[Entry]) -> list[Entry]:
+    """The entries ``query`` selects, with their author and tags loaded alongside."""
+    loaded = query.options(joinedload(Entry.author), selectinload(Entry.tags))
+    return list(db.session.scalars(loaded).unique())
+
+
+def tag_names_of(entry_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The tag names of each of these entries, in order: one statement for all of them."""
+    tags: dict[int, list[str]] = {entry_id: [] for entry_id in entry_ids}
+    if tags:
+        names = (
+            select(entry_tags.c.entry_id, Tag.name)
+            .join_from(entry_tags, Tag, Tag.id == entry_tags.c.tag_id)
+            .where(entry_tags.c.entry_id.in_(list(tags)))
+            .order_by(Tag.name)
+        )
+        for entry_id, name in db.session.execute(names):
+            tags[entry_id].append(name)
+    return tags
+
+
+def fetch_cards(query: Select[Entry]) -> list[EntryCard]:
+    """The entries ``query`` selects as listing cards: only the shown columns, no ORM objects.
+
+    A listing page is read far more often than anything is written, so it skips the ORM:
+    one statement for the page's rows (no bodies), one for the tags of just those rows.
+    """
+    rows = db.session.execute(
+        query.with_only_columns(
+            Entry.id, Entry.title, Entry.is_public, Entry.created_at, User.username
+        ).join_from(Entry, User, User.id == Entry.author_id)
+    ).all()
+    tags = tag_names_of([row[0] for row in rows])
+    return [
+        EntryCard(
+            id=entry_id,
+            title=title,
+            is_public=is_public,
+            created_at=created_at,
+            author=author,
+            tags=tuple(tags[entry_id]),
+        )
+        for entry_id, title, is_public, created_at, author in rows
+    ]
+
+
+def read_entry(entry_id: int, viewer: User | None) -> EntryView:
+    """The entry page's view of an entry the viewer may see; raises ``EntryNotFound``.
+
+    Two plain statements (the row, its tags) instead of loading ORM objects.
+    """
+    row = db.session.execute(
+        select(
+            Entry.title,
+            Entry.is_public,
+            Entry.created_at,
+            User.username,
+            Entry.body_html,
+            Entry.updated_at,
+            Entry.author_id,
+        )
+        .join_from(Entry, User, User.id == Entry.author_id)
+        .where(Entry.id == entry_id, visible_to(viewer))
+    ).first()
+    if row is None:
+        raise EntryNotFound()
+    title, is_public, created_at, author, body_html, updated_at, author_id = row
+    return EntryView(
+        id=entry_id,
+        title=title,
+        is_public=is_public,
+        created_at=created_at,
+        author=author,
+        tags=tuple(tag_names_of([entry_id])[entry_id]),
+        body_html=body_html,
+        updated_at=updated_at,
+        author_id=author_id,
     )
 
 
 def get_entry(entry_id: int, viewer: User | None) -> Entry:
     """The entry if the viewer may see it; raises ``EntryNotFound`` otherwise."""
-    entry = db.session.scalar(visible_entries(viewer).where(Entry.id == entry_id))
+    entry = next(iter(fetch_entries(visible_entries(viewer).where(Entry.id == entry_id))), None)
     if entry is None:
         raise EntryNotFound()
     return entry
@@ -206,14 +325,30 @@ def get_user(username: str) -> User:
     return user
 
 
-def paginate(query: Select[T], number: int, per_page: int) -> Page[T]:
-    """One page of ``query``, fetching one row more than shown to know if another follows."""
+def paginate(
+    parts: Sequence[Select[Entry]],
+    number: int,
+    per_page: int,
+    fetch: Callable[[Select[Entry]], list[L]],
+) -> Page[L]:
+    """One page of the listing made of ``parts`` read one after another (usually one part).
+
+    Fetches one row more than shown to know if another page follows. A part is counted
+    only when the page starts beyond its end (search's ranked part: a few hundred rows).
+    """
     offset = (max(number, 1) - 1) * per_page
-    rows = list(db.session.scalars(query.limit(per_page + 1).offset(offset)).unique())
+    wanted = per_page + 1
+    rows: list[L] = []
+    for part in parts:
+        found = fetch(part.limit(wanted - len(rows)).offset(offset))
+        rows += found
+        if len(rows) == wanted:
+            break
+        offset = 0 if found or not offset else max(offset - count_rows(part), 0)
     return Page(items=rows[:per_page], number=number, has_next=len(rows) > per_page)
 
 
-def entry_cursor(entry: Entry) -> str:
+def entry_cursor(entry: Listed) -> str:
     """The keyset cursor of an entry in newest-first order: ``<created_at UTC>_<id>``."""
     return f"{entry.created_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}_{entry.id}"
 
@@ -235,9 +370,10 @@ def paginate_newest(
     query: Select[Entry],
     number: int,
     per_page: int,
+    fetch: Callable[[Select[Entry]], list[L]],
     before: tuple[datetime, int] | None = None,
     after: tuple[datetime, int] | None = None,
-) -> Page[Entry]:
+) -> Page[L]:
     """One page of a newest-first listing, by keyset when a cursor is given.
 
     ``before`` gives the entries older than that cursor and ``after`` the ones newer than it,
@@ -254,7 +390,7 @@ def paginate_newest(
             .order_by(Entry.created_at.asc(), Entry.id.asc())
             .limit(per_page + 1)
         )
-        rows = list(db.session.scalars(newer_first).unique())
+        rows = fetch(newer_first)
         items = list(reversed(rows[:per_page]))
         at_start = len(rows) <= per_page
         page = Page(items=items, number=1 if at_start else max(number, 2), has_next=True)
@@ -263,7 +399,7 @@ def paginate_newest(
         older = query.where(
             Entry.created_at <= stamp, or_(Entry.created_at < stamp, Entry.id < entry_id)
         )
-        page = paginate(older, 1, per_page)
+        page = paginate((older,), 1, per_page, fetch)
         page = Page(items=page.items, number=max(number, 2), has_next=page.has_next)
     elif number > 1:
         # A typed deep ``?page=N``: skip rows in an index-only scan of the ids, then load
@@ -276,10 +412,10 @@ def paginate_newest(
             .limit(per_page + 1)
             .offset(offset)
         )
-        page = paginate(query.where(Entry.id.in_(ids)), 1, per_page)
+        page = paginate((query.where(Entry.id.in_(ids)),), 1, per_page, fetch)
         page = Page(items=page.items, number=number, has_next=page.has_next)
     else:
-        page = paginate(query, number, per_page)
+        page = paginate((query,), number, per_page, fetch)
     if not page.items:
         return page
     return Page(
@@ -310,18 +446,19 @@ def tagged(tag: str) -> ColumnElement[bool]:
     large tag is found by walking the newest-first index and probing each entry's tags,
     which stops as soon as a page is full. Either way a page costs a bounded amount.
     """
+    # The count's inner query is correlated to the outer ``tags`` row explicitly: a query in
+    # FROM is otherwise a table of its own, which would count every tag's links.
+    tagged_links = (
+        select(entry_tags.c.entry_id)
+        .where(entry_tags.c.tag_id == Tag.id)
+        .correlate(Tag)
+        .limit(LARGE_TAG + 1)
+        .subquery()
+    )
     found = db.session.execute(
-        select(
-            Tag.id,
-            select(func.count())
-            .select_from(
-                select(entry_tags.c.entry_id)
-                .where(entry_tags.c.tag_id == Tag.id)
-                .limit(LARGE_TAG + 1)
-                .subquery()
-            )
-            .scalar_subquery(),
-        ).where(Tag.name == tag.lower())
+        select(Tag.id, select(func.count()).select_from(tagged_links).scalar_subquery()).where(
+            Tag.name == tag.lower()
+        )
     ).first()
     if found is None:
         return false()
@@ -341,15 +478,16 @@ def entries_tagged(viewer: User | None, tag: str) -> Select[Entry]:
     return visible_entries(viewer).where(tagged(tag))
 
 
-def search_entries(viewer: User | None, query: str) -> Select[Entry]:
+def search_entries(viewer: User | None, query: str) -> tuple[Select[Entry], ...]:
     """Entries the viewer may see that match ``query`` as plain words, best match first.
 
     SQLite ranks with FTS5's bm25, PostgreSQL with ``ts_rank``; no query text is syntax.
+    The listing comes in parts, to be read one after another (see ``search.matching``).
     """
     return search.matching(visible_entries(viewer), query)
 
 
-def search_snippets(entries: Sequence[Entry], query: str) -> dict[int, Markup]:
+def search_snippets(entries: Sequence[Listed], query: str) -> dict[int, Markup]:
     """Highlighted extracts (escaped text with ``<mark>``) of these entries for ``query``."""
     return search.snippets([entry.id for entry in entries], query)
 

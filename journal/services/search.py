@@ -28,7 +28,7 @@ from journal.extensions import db
 from journal.models import Entry
 
 QUERY_MAX = 200
-CANDIDATES = 2000
+CANDIDATES = 200
 MARK_START = "\x02"
 MARK_END = "\x03"
 SNIPPET_WORDS = 24
@@ -61,38 +61,61 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def matching(query: Select[Entry], text: str) -> Select[Entry]:
-    """``query`` narrowed to entries matching ``text``, ordered best match first, then newest."""
+def matching(query: Select[Entry], text: str) -> tuple[Select[Entry], ...]:
+    """``query`` narrowed to entries matching ``text``, in two parts read one after the other.
+
+    The first part is the newest ``CANDIDATES`` matches, best match first (then newest):
+    ranking a word found in most of a million entries would otherwise cost a rank
+    computation per match on every page view. The second part is every older match,
+    most recently written first, so no match is ever out of reach.
+    """
     words = query_words(text)
-    newest: list[UnaryExpression[Any]] = [Entry.created_at.desc(), Entry.id.desc()]
     if not words:
-        return query.where(false())
-    # Only the newest CANDIDATES matches are ranked: a word found in most of a million
-    # entries would otherwise cost a rank computation per match on every page view.
+        return (query.where(false()),)
+    newest: list[UnaryExpression[Any]] = [Entry.created_at.desc(), Entry.id.desc()]
     if _dialect() == "postgresql":
         tsquery = func.websearch_to_tsquery(_ENGLISH, " ".join(words))
-        candidates = (
-            select(Entry.id).where(_VECTOR.op("@@")(tsquery)).order_by(*newest).limit(CANDIDATES)
-        )
-        return (
+        found = _VECTOR.op("@@")(tsquery)
+        candidates = select(Entry.id).where(found).order_by(Entry.id.desc()).limit(CANDIDATES)
+        oldest = select(func.min(candidates.subquery().c.id)).scalar_subquery()
+        best = (
             query.where(Entry.id.in_(candidates))
             .order_by(None)
             .order_by(func.ts_rank(_VECTOR, tsquery).desc(), *newest)
         )
+        rest = query.where(found, Entry.id < oldest).order_by(None).order_by(Entry.id.desc())
+        return best, rest
+    match = _FTS.op("MATCH")(fts5_query(words))
     # bm25, computed inside FTS5 for the candidates only: smaller is better; a word in the
     # title counts five times one in the body.
     ranked = (
         select(entries_fts.c.rowid, func.bm25(_FTS, 5.0, 1.0).label("score"))
-        .where(_FTS.op("MATCH")(fts5_query(words)))
+        .where(match)
         .order_by(entries_fts.c.rowid.desc())
         .limit(CANDIDATES)
         .subquery("ranked")
     )
-    return (
+    newest_matches = (
+        select(entries_fts.c.rowid)
+        .where(match)
+        .order_by(entries_fts.c.rowid.desc())
+        .limit(CANDIDATES)
+        .subquery("candidates")
+    )
+    oldest = select(func.min(newest_matches.c.rowid)).scalar_subquery()
+    best = (
         query.join(ranked, ranked.c.rowid == Entry.id)
         .order_by(None)
         .order_by(ranked.c.score, *newest)
     )
+    # Joined, not IN (...): FTS5 then walks its matches newest first and stops at the page.
+    rest = (
+        query.join(entries_fts, entries_fts.c.rowid == Entry.id)
+        .where(match, entries_fts.c.rowid < oldest)
+        .order_by(None)
+        .order_by(entries_fts.c.rowid.desc())
+    )
+    return best, rest
 
 
 def highlight(raw: str) -> Markup:

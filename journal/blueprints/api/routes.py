@@ -90,17 +90,24 @@ def revoke_token() -> None:
 # --- entries -----------------------------------------------------------------------------
 
 
-def filtered_entries(viewer: User | None, q: str, tag: str, author: str) -> Select[Entry]:
-    """The listing for these filters; every branch starts from the viewer's visible entries."""
-    query = entries.search_entries(viewer, q) if q.strip() else entries.visible_entries(viewer)
+def filtered_entries(viewer: User | None, q: str, tag: str, author: str) -> list[Select[Entry]]:
+    """The listing for these filters, in parts read one after another (search has two).
+
+    Every branch starts from the viewer's visible entries.
+    """
+    parts = list(
+        entries.search_entries(viewer, q) if q.strip() else [entries.visible_entries(viewer)]
+    )
     if tag:
-        query = query.where(entries.tagged(tag))
+        with_tag = entries.tagged(tag)
+        parts = [part.where(with_tag) for part in parts]
     if author:
         try:
-            query = query.where(entries.written_by(entries.get_user(author)))
+            by_author = entries.written_by(entries.get_user(author))
         except UserNotFound:
-            query = query.where(false())
-    return query
+            by_author = false()
+        parts = [part.where(by_author) for part in parts]
+    return parts
 
 
 @bp.route("/entries", methods=["GET"])
@@ -117,8 +124,8 @@ def list_entries(
     Anonymous callers see public entries; with a token, your private entries too.
     """
     per_page = min(per_page, PER_PAGE_MAX)
-    query = filtered_entries(api_user(), q, tag, author)
-    found = entries.paginate(query, page, per_page)
+    parts = filtered_entries(api_user(), q, tag, author)
+    found = entries.paginate(parts, page, per_page, entries.fetch_entries)
     next_url = None
     if found.has_next:
         filters = {
@@ -129,7 +136,7 @@ def list_entries(
         "items": found.items,
         "page": page,
         "per_page": per_page,
-        "total": entries.count_rows(query),
+        "total": sum(entries.count_rows(part) for part in parts),
         "next": next_url,
     }
 

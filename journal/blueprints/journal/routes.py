@@ -25,11 +25,10 @@ from journal.blueprints.errors.handlers import render_error
 from journal.blueprints.journal import bp
 from journal.blueprints.journal.forms import EntryForm
 from journal.exceptions import ValidationFailed
-from journal.extensions import db
 from journal.feeds import FEED_TYPE, atom_feed
 from journal.models import Entry, User
 from journal.services import entries
-from journal.services.entries import Page
+from journal.services.entries import EntryCard, Page
 
 FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
 
@@ -63,7 +62,7 @@ def cursor_arg(name: str) -> tuple[datetime, int] | None:
     return cursor
 
 
-def listing(query: Select[Entry]) -> Page[Entry]:
+def listing(query: Select[Entry]) -> Page[EntryCard]:
     """One page of a newest-first listing; a page past the end is 404, page 1 always answers.
 
     ``?page=N`` alone is found by offset; the page links also carry a keyset cursor
@@ -73,6 +72,7 @@ def listing(query: Select[Entry]) -> Page[Entry]:
         query,
         page_number(),
         current_app.config["ENTRIES_PER_PAGE"],
+        entries.fetch_cards,
         before=cursor_arg("before"),
         after=cursor_arg("after"),
     )
@@ -107,13 +107,14 @@ def tag_page(tag: str) -> ResponseReturnValue:
 def search() -> ResponseReturnValue:
     """Full-text search over what the viewer may see, best match first."""
     query = request.args.get("q", "").strip()
-    page: Page[Entry] | None = None
+    page: Page[EntryCard] | None = None
     snippets: dict[int, Markup] = {}
     if query:
         page = entries.paginate(
             entries.search_entries(viewer(), query),
             page_number(),
             current_app.config["ENTRIES_PER_PAGE"],
+            entries.fetch_cards,
         )
         if not page.items and page.number > 1:
             abort(404)
@@ -123,7 +124,7 @@ def search() -> ResponseReturnValue:
 
 def feed_response(author: User | None) -> Response:
     """The Atom feed of the newest public entries (never a private one, whoever asks)."""
-    items = list(db.session.scalars(entries.public_entries(author)).unique())
+    items = entries.fetch_entries(entries.public_entries(author))
     return Response(atom_feed(items, author), mimetype=FEED_TYPE)
 
 
@@ -159,7 +160,7 @@ def new_entry() -> ResponseReturnValue:
 @bp.get("/entries/<int:entry_id>")
 def show_entry(entry_id: int) -> ResponseReturnValue:
     """One entry, if the viewer may see it (another's private entry is 404)."""
-    entry = entries.get_entry(entry_id, viewer())
+    entry = entries.read_entry(entry_id, viewer())
     return render_template("journal/entry.html", entry=entry)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import click
+from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,6 +15,34 @@ from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.services import accounts
 from journal.services import seed as seeding
+
+
+class MigrationCommands(click.Group):
+    """``flask db``: Flask-Migrate's commands, bound to the app only when one is asked for.
+
+    So a web worker never imports Alembic (see ``journal.init_migrations``).
+    """
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__("db", help="Database migrations (Flask-Migrate, Alembic).")
+        self.app = app
+
+    def _commands(self) -> click.Group:
+        from flask_migrate.cli import db as migrate_commands  # untyped: a click.Group
+
+        from journal import init_migrations
+
+        if "migrate" not in self.app.extensions:
+            init_migrations(self.app)
+        return cast(click.Group, migrate_commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The names of Flask-Migrate's commands."""
+        return self._commands().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """One of Flask-Migrate's commands, with Flask-Migrate bound to the app."""
+        return self._commands().get_command(ctx, cmd_name)
 
 
 # An AppGroup runs each command inside the app context, however the group is invoked

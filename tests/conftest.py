@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
-from journal import create_app
+from journal import create_app, init_migrations
 from journal.extensions import db
 from journal.models import User
 from tests.helpers import PASSWORD, PASSWORD_HASH, post_form
@@ -43,6 +43,7 @@ def migrate_database(url: str) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATABASE_URL", url)
         app = create_app("testing")
+    init_migrations(app)
     with app.app_context():
         upgrade()
         db.engine.dispose()

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
+import journal
 from journal.extensions import db
 from journal.models import User
 from journal.services.passwords import check_password
 from tests.helpers import count
+
+ROOT = Path(journal.__file__).resolve().parent.parent
 
 NEW_PASSWORD = "correct horse battery staple"
 
@@ -112,3 +120,30 @@ def test_create_user_prints_each_broken_rule_and_creates_nothing(
         assert line.startswith(message)
     assert "Created" not in result.stdout
     assert count(app, User) == 1
+
+
+def test_db_commands_bind_flask_migrate_when_asked_for(app: Flask, runner: FlaskCliRunner) -> None:
+    assert "migrate" not in app.extensions  # a web worker never binds it
+    result = runner.invoke(args=["db", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "upgrade" in result.output
+    assert "migrate" in app.extensions
+
+
+def test_serving_the_app_does_not_import_alembic() -> None:
+    """Alembic stays out of the web workers' memory: only ``flask db`` loads it."""
+    code = (
+        "import sys; from journal import create_app; "
+        "client = create_app('testing').test_client(); client.get('/login'); "
+        "print(sorted(m for m in ('alembic', 'flask_migrate', 'mako') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "sqlite://"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -14,7 +14,7 @@ from flask import Flask
 from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import Engine, MetaData, Table, inspect, select, text
 
-from journal import create_app
+from journal import create_app, init_migrations
 from journal.extensions import db
 from journal.models import Entry, User
 
@@ -27,6 +27,7 @@ def migration_app(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> I
     """The app on a database with no schema at all."""
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     app = create_app("testing")
+    init_migrations(app)
     yield app
     with app.app_context():
         db.session.remove()

@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import delete, insert, update
 
-from journal import create_app
+from journal import create_app, init_migrations
 from journal.extensions import db
 from journal.models import Entry, User, utcnow
 from journal.services import entries, search
@@ -228,6 +228,7 @@ def test_search_service_returns_selects_of_entries(app, user, make_entry):
 def test_search_migration_indexes_existing_rows_and_goes_back(empty_database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     app = create_app("testing")
+    init_migrations(app)
     with app.app_context():
         upgrade(revision="0001")
         author = User(

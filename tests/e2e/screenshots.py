@@ -16,7 +16,7 @@ from pathlib import Path
 from flask_migrate import upgrade
 from playwright.sync_api import Page, sync_playwright
 
-from journal import create_app
+from journal import create_app, init_migrations
 from tests.e2e.demo import PASSWORD, seed_demo
 from tests.e2e.live import HEIGHTS, WIDTHS, chromium_path, launch_args, serve
 
@@ -50,6 +50,7 @@ def main(folder: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="journal-screens-") as tmp:
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'journal.sqlite3'}"
         app = create_app("testing")
+        init_migrations(app)
         with app.app_context():
             upgrade()
         demo = seed_demo(app)

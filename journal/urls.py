@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request, url_for
-from werkzeug.routing import BuildError
+from flask.sansio.app import App
+from werkzeug.routing import BuildError, Rule
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -17,7 +18,7 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 
 class PathTo:
-    """``url_for(endpoint, **{argument: value})`` for one endpoint, as a template filter.
+    """``url_for(endpoint, **{argument: value})`` for one endpoint of one app, as a filter.
 
     A listing links every card to its entry, author and tags: sixty links a page. Jinja
     calls a filter directly, and the endpoint's URL rule builds the path, which makes a
@@ -25,13 +26,16 @@ class PathTo:
     Only for endpoints with one rule and no URL defaults, as the tests check.
     """
 
-    def __init__(self, endpoint: str, argument: str) -> None:
+    def __init__(self, app: App, endpoint: str, argument: str) -> None:
+        self.app = app
         self.endpoint = endpoint
         self.argument = argument
+        self._rule: Rule | None = None
 
     def __call__(self, value: object) -> str:
-        rule = next(current_app.url_map.iter_rules(self.endpoint))
-        built = rule.build({self.argument: value}, append_unknown=False)
+        if self._rule is None:  # looked up on first use, once every route is registered
+            self._rule = next(self.app.url_map.iter_rules(self.endpoint))
+        built = self._rule.build({self.argument: value}, append_unknown=False)
         if built is None:  # pragma: no cover - only a converter's ValidationError gives None
             raise BuildError(self.endpoint, {self.argument: value}, None)
         return request.script_root + built[1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import cast
+from typing import Any, cast
 
 import click
 from flask import Flask
@@ -35,6 +35,16 @@ class MigrationCommands(click.Group):
         if "migrate" not in self.app.extensions:
             init_migrations(self.app)
         return cast(click.Group, migrate_commands)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Hand the invocation to Flask-Migrate's own group: its options, callback and help."""
+        return self._commands().make_context(info_name, args, parent, **extra)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The names of Flask-Migrate's commands."""

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 import journal
+from journal import create_app
 from journal.extensions import db
 from journal.models import User
 from journal.services.passwords import check_password
@@ -128,6 +129,16 @@ def test_db_commands_bind_flask_migrate_when_asked_for(app: Flask, runner: Flask
     assert result.exit_code == 0, result.output
     assert "upgrade" in result.output
     assert "migrate" in app.extensions
+
+
+def test_flask_db_upgrade_builds_the_schema(empty_database_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    app = create_app("testing")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert {"users", "entries", "tags"} <= set(inspect(db.engine).get_table_names())
+        db.engine.dispose()
 
 
 def test_serving_the_app_does_not_import_alembic() -> None:

@@ -292,3 +292,23 @@ def test_result_pages_walk_the_ranked_part_then_the_rest(
     with app.app_context():
         listing = entries.search_entries(None, "heron")
         assert sum(entries.count_rows(part) for part in listing) == 7
+
+
+def test_a_common_word_ranks_title_matches_first_then_newest(
+    monkeypatch, app, client, user, make_entry
+):
+    """Past COMMON_WORD matches SQLite skips bm25 (it counts every match of the word) and
+    ranks the newest candidates by whether the title has every word; PostgreSQL's ts_rank
+    needs no such count and also puts the title match first here."""
+    monkeypatch.setattr(search, "COMMON_WORD", 1)
+    make_entry(user, title="Ibis at dawn", body="an ibis")  # oldest, in the title
+    make_entry(user, title="walk", body="ibis ibis ibis ibis")
+    make_entry(user, title="later", body="one ibis")
+    make_entry(user, title="none", body="nothing here")
+    shown = titles(client.get("/search?q=ibis"))
+    assert shown[0] == "Ibis at dawn"
+    assert sorted(shown) == ["Ibis at dawn", "later", "walk"]
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            assert search.any_common(["ibis"]) and not search.any_common(["dawn"])
+            assert shown == ["Ibis at dawn", "later", "walk"]  # the rest newest first

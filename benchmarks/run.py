@@ -1,5 +1,8 @@
 """``make bench``: seed, serve under gunicorn, drive with wrk, and write the results file.
 
+    .venv/bin/python benchmarks/run.py --report benchmarks/results/<date>.json
+writes the ``.md`` of a results file again from its ``.json``.
+
 Settings (environment):
   BENCH_SIZE=small|full   100,000 (default) or 1,000,000 entries, 1,000 users
   BENCH_SCALING=1         also measure the pages at 10,000 / 100,000 / 1,000,000 entries
@@ -752,15 +755,20 @@ def targets_report(run: dict[str, Any], scaling: dict[int, Any] | None) -> list[
         ratio(key, 0.45, f"entry page ({key.split(':')[1]}) ≥ 0.45 ×")
     for key in ("tag:anon", "tag:signed", "user:anon", "user:signed"):
         ratio(key, 0.30, f"{key.split(':')[0]} page ({key.split(':')[1]}) ≥ 0.30 ×")
+    single = run.get("single", {})
     for who in ("anon", "signed"):
         deep, first = pages.get(f"deep:{who}"), pages.get(f"main:{who}")
         if deep and first:
-            factor = deep["p50_ms"]["median"] / first["p50_ms"]["median"]
-            verdict = "holds" if factor <= 1.2 else "FAILS"
+            # Both ways: p50 at 16 connections (mostly the queue) and at one (the page itself).
+            factors = [deep["p50_ms"]["median"] / first["p50_ms"]["median"]]
+            if f"deep:{who}" in single and f"main:{who}" in single:
+                factors.append(single[f"deep:{who}"]["p50_ms"] / single[f"main:{who}"]["p50_ms"])
+            verdict = "holds" if max(factors) <= 1.2 else "FAILS"
+            shown = " at 16 connections, ".join(f"{factor:.2f} ×" for factor in factors)
             out.append(
                 (
                     f"deep page ≤ 1.2 × page 1 latency ({who})",
-                    f"{verdict}: {factor:.2f} × ({deep['label']})",
+                    f"{verdict}: {shown}{' at 1' if len(factors) > 1 else ''} ({deep['label']})",
                 )
             )
     for word in ("search_common", "search_rare"):
@@ -930,6 +938,18 @@ def git_commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
+def rewrite_report(path: Path) -> int:
+    """Write the ``.md`` of a results ``.json`` again (after a change to the report only)."""
+    report = json.loads(path.read_text())
+    if "scaling" in report:
+        report["scaling"] = {int(size): run for size, run in report["scaling"].items()}
+    report["targets"] = targets_report(report["main"], report.get("scaling"))
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    path.with_suffix(".md").write_text(markdown(report))
+    say(f"written: {path.with_suffix('.md')}")
+    return 0
+
+
 def main() -> int:
     """Run the benchmark and write the results files."""
     if shutil.which("wrk") is None:
@@ -939,6 +959,8 @@ def main() -> int:
     if size not in SIZES:
         say(f"BENCH_SIZE must be one of {', '.join(SIZES)}, not {size!r}")
         return 2
+    if len(sys.argv) == 3 and sys.argv[1] == "--report":
+        return rewrite_report(Path(sys.argv[2]))
     label = os.environ.get("BENCH_LABEL", "")
     conf = (ROOT / "gunicorn.conf.py").read_text()
     worker_class = re.search(r"^worker_class\s*=\s*(.+)$", conf, re.M)

@@ -24,7 +24,7 @@ from journal.models import (
     utcnow,
 )
 from journal.services import accounts
-from journal.services.entries import EntryInput, create_entry, update_entry
+from journal.services.entries import EntryInput, create_entry, read_entry, update_entry
 from tests.helpers import count
 
 WHEN = datetime(2026, 6, 1, 12, 30, 15, 250000, tzinfo=UTC)
@@ -100,14 +100,14 @@ def test_entry_was_edited_only_after_a_later_change(app: Flask, user: User) -> N
     with time_machine.travel(WHEN, tick=False), app.app_context():
         entry = create_entry(db.session.merge(user), EntryInput("Draft", "Text."))
         assert entry.created_at == entry.updated_at == WHEN
-        assert not entry.was_edited
         entry_id = entry.id
+        assert not read_entry(entry_id, entry.author).was_edited  # private: its author reads it
     with time_machine.travel(WHEN + timedelta(minutes=3), tick=False), app.app_context():
         entry = db.session.get(Entry, entry_id)
         update_entry(entry, EntryInput("Final", "More *text*."))
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
-        assert entry.was_edited
+        assert read_entry(entry_id, entry.author).was_edited
         assert entry.body_html == "<p>More <em>text</em>.</p>\n"
         assert entry.updated_at - entry.created_at == timedelta(minutes=3)
 

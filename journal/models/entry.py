@@ -67,10 +67,5 @@ class Entry(Model):
         """``public`` or ``private``, as forms, the API and exports spell it."""
         return "public" if self.is_public else "private"
 
-    @property
-    def was_edited(self) -> bool:
-        """Whether the entry changed after it was first saved."""
-        return self.updated_at > self.created_at
-
     def __repr__(self) -> str:
         return f"<Entry {self.id} {self.title!r}>"

@@ -55,15 +55,18 @@ def register_user(data: Registration) -> User:
     username = data.username.strip()
     if problems := username_problems(username):
         errors["username"] = problems
-    elif db.session.scalar(select(User.id).where(User.username_key == username.lower())):
-        errors["username"] = [USERNAME_TAKEN]
+    email = ""
     try:
         email = normalise_email(data.email)
     except ValidationFailed as error:
         errors.update(error.errors)
-    else:
-        if db.session.scalar(select(User.id).where(User.email_key == email.lower())):
-            errors["email"] = [EMAIL_TAKEN]
+    # A well-formed name or address may still belong to someone: each field says so itself.
+    errors.update(
+        _taken(
+            None if "username" in errors else username.lower(),
+            None if "email" in errors else email.lower(),
+        )
+    )
     if problems := password_problems(data.password, username):
         errors["password"] = problems
     if errors:
@@ -87,12 +90,12 @@ def register_user(data: Registration) -> User:
     return user
 
 
-def _taken(username_key: str, email_key: str) -> dict[str, list[str]]:
-    """Which of these keys already belong to an account, as field errors."""
+def _taken(username_key: str | None, email_key: str | None) -> dict[str, list[str]]:
+    """Which of these keys (``None``: not checked) already belong to an account, as errors."""
     errors: dict[str, list[str]] = {}
-    if db.session.scalar(select(User.id).where(User.username_key == username_key)):
+    if username_key and db.session.scalar(select(User.id).where(User.username_key == username_key)):
         errors["username"] = [USERNAME_TAKEN]
-    if db.session.scalar(select(User.id).where(User.email_key == email_key)):
+    if email_key and db.session.scalar(select(User.id).where(User.email_key == email_key)):
         errors["email"] = [EMAIL_TAKEN]
     return errors
 

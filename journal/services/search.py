@@ -91,13 +91,13 @@ def matching(query: Select[Entry], text: str) -> tuple[Select[Entry], ...]:
         rest = query.where(found, Entry.id < oldest).order_by(None).order_by(Entry.id.desc())
         return best, rest
     match = _FTS.op("MATCH")(fts5_query(words))
-    newest_matches = (
+    recent = (
         select(entries_fts.c.rowid)
         .where(match)
         .order_by(entries_fts.c.rowid.desc())
         .limit(CANDIDATES)
-        .subquery("candidates")
     )
+    newest_matches = recent.subquery("candidates")
     oldest = select(func.min(newest_matches.c.rowid)).correlate(None).scalar_subquery()
     if any_common(words):
         # Cheap relevance: the candidates with every word in the title first, then newest.
@@ -112,13 +112,7 @@ def matching(query: Select[Entry], text: str) -> tuple[Select[Entry], ...]:
     else:
         # bm25, computed inside FTS5 for the candidates only: smaller is better; a word in
         # the title counts five times one in the body.
-        ranked = (
-            select(entries_fts.c.rowid, func.bm25(_FTS, 5.0, 1.0).label("score"))
-            .where(match)
-            .order_by(entries_fts.c.rowid.desc())
-            .limit(CANDIDATES)
-            .subquery("ranked")
-        )
+        ranked = recent.add_columns(func.bm25(_FTS, 5.0, 1.0).label("score")).subquery("ranked")
     best = (
         query.join(ranked, ranked.c.rowid == Entry.id)
         .order_by(None)

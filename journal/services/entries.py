@@ -242,6 +242,10 @@ def tag_names_of(entry_ids: Sequence[int]) -> dict[int, list[str]]:
     return tags
 
 
+# What a card shows, from the entry and its author; ``EntryCard`` takes them in this order.
+CARD_COLUMNS = (Entry.id, Entry.title, Entry.is_public, Entry.created_at, User.username)
+
+
 def fetch_cards(query: Select[Entry]) -> list[EntryCard]:
     """The entries ``query`` selects as listing cards: only the shown columns, no ORM objects.
 
@@ -249,22 +253,10 @@ def fetch_cards(query: Select[Entry]) -> list[EntryCard]:
     one statement for the page's rows (no bodies), one for the tags of just those rows.
     """
     rows = db.session.execute(
-        query.with_only_columns(
-            Entry.id, Entry.title, Entry.is_public, Entry.created_at, User.username
-        ).join_from(Entry, User, User.id == Entry.author_id)
+        query.with_only_columns(*CARD_COLUMNS).join_from(Entry, User, User.id == Entry.author_id)
     ).all()
     tags = tag_names_of([row[0] for row in rows])
-    return [
-        EntryCard(
-            id=entry_id,
-            title=title,
-            is_public=is_public,
-            created_at=created_at,
-            author=author,
-            tags=tuple(tags[entry_id]),
-        )
-        for entry_id, title, is_public, created_at, author in rows
-    ]
+    return [EntryCard(*row, tags=tuple(tags[row[0]])) for row in rows]
 
 
 def read_entry(entry_id: int, viewer: User | None) -> EntryView:
@@ -273,31 +265,17 @@ def read_entry(entry_id: int, viewer: User | None) -> EntryView:
     Two plain statements (the row, its tags) instead of loading ORM objects.
     """
     row = db.session.execute(
-        select(
-            Entry.title,
-            Entry.is_public,
-            Entry.created_at,
-            User.username,
-            Entry.body_html,
-            Entry.updated_at,
-            Entry.author_id,
-        )
+        visible_entries(viewer)
+        .where(Entry.id == entry_id)
+        .with_only_columns(*CARD_COLUMNS, Entry.body_html, Entry.updated_at, Entry.author_id)
         .join_from(Entry, User, User.id == Entry.author_id)
-        .where(Entry.id == entry_id, visible_to(viewer))
     ).first()
     if row is None:
         raise EntryNotFound()
-    title, is_public, created_at, author, body_html, updated_at, author_id = row
+    _, title, is_public, created_at, author, body_html, updated_at, author_id = row
+    tags = tuple(tag_names_of([entry_id])[entry_id])
     return EntryView(
-        id=entry_id,
-        title=title,
-        is_public=is_public,
-        created_at=created_at,
-        author=author,
-        tags=tuple(tag_names_of([entry_id])[entry_id]),
-        body_html=body_html,
-        updated_at=updated_at,
-        author_id=author_id,
+        entry_id, title, is_public, created_at, author, tags, body_html, updated_at, author_id
     )
 
 

@@ -12,6 +12,7 @@ Changing what this module emits changes new entries only: run
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -61,7 +62,7 @@ PLUGIN_CLASSES = {
     "hr": {"footnotes-sep"},
     "section": {"footnotes"},
 }
-FOOTNOTE_ID_RE = re.compile(r"fn(ref)?[0-9]{1,6}(:[0-9]{1,6})?")
+FOOTNOTE_ID_RE = re.compile(r"fn(ref)?-[0-9a-f]{8}-[0-9]{1,6}(:[0-9]{1,6})?")
 # This site's own photos: ``/media/<id>``, its thumbnail or original.
 LOCAL_IMAGE_RE = re.compile(r"/media/[A-Za-z0-9_-]{1,64}(/thumb|/original)?", re.ASCII)
 LINK_REL = "nofollow noopener noreferrer"
@@ -130,7 +131,10 @@ def parser() -> MarkdownIt:
 
 def render_markdown(source: str) -> str:
     """Render Markdown to HTML with no script, handlers, styles or unsafe URLs."""
-    html = parser().render(source)
+    # Footnote ids carry a digest of the body ("fn-1a2b3c4d-1"), so several entries shown
+    # on one page (a day, "on this day") never share an id or jump to each other's notes.
+    digest = hashlib.sha256(source.encode()).hexdigest()[:8]
+    html = parser().render(source, {"docId": digest})
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

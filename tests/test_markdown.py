@@ -209,12 +209,12 @@ FEATURES = {
                   ""),
     "done task": ("- [x] call mum", "li input[type=checkbox][disabled][checked]", ""),
     "task text": ("- [x] call mum", "ul.contains-task-list li.task-list-item", " call mum"),
-    "footnote reference": ("Said so[^1].\n\n[^1]: In a letter.", "sup.footnote-ref a[href='#fn1']",
+    "footnote reference": ("Said so[^1].\n\n[^1]: In a letter.", "sup.footnote-ref a[href^='#fn-']",
                            "[1]"),
-    "footnote text": ("Said so[^1].\n\n[^1]: In a letter.", "section.footnotes li#fn1 p",
+    "footnote text": ("Said so[^1].\n\n[^1]: In a letter.", "section.footnotes li[id^='fn-'] p",
                       "In a letter. \u21a9\ufe0e"),
     "footnote back link": ("Said so[^1].\n\n[^1]: In a letter.",
-                           "li#fn1 a.footnote-backref[href='#fnref1']", "\u21a9\ufe0e"),
+                           "li a.footnote-backref[href^='#fnref-']", "\u21a9\ufe0e"),
     "remote image is a link": ("![a cat](https://img.example/cat.png)",
                                "a.external-image[href='https://img.example/cat.png']",
                                "external image: a cat"),
@@ -278,3 +278,18 @@ def test_task_list_and_remote_image_on_the_entry_page(page_of):
     link = prose.select_one("a.external-image")
     assert link["href"] == "https://img.example/cat.png"
     assert link.get_text() == "external image: cat"
+
+
+def test_footnote_links_and_ids_match_and_differ_between_entries():
+    first = BeautifulSoup(render_markdown("One[^1].\n\n[^1]: a"), "html.parser")
+    second = BeautifulSoup(render_markdown("Two[^1].\n\n[^1]: b"), "html.parser")
+    ids = []
+    for document in (first, second):
+        reference = document.select_one("sup.footnote-ref a")
+        note = document.select_one("section.footnotes li")
+        back = note.select_one("a.footnote-backref")
+        assert reference["href"] == "#" + note["id"]
+        assert back["href"] == "#" + reference["id"]
+        ids.append(note["id"])
+    assert ids[0] != ids[1]  # two entries on one page never share an id
+    assert render_markdown("One[^1].\n\n[^1]: a") == render_markdown("One[^1].\n\n[^1]: a")

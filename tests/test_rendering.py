@@ -98,3 +98,10 @@ def test_rerender_prints_no_progress_line_for_a_small_journal(app, runner, user,
     assert result.exit_code == 0, result.output
     assert result.stderr == ""  # 1 entry: no progress line
     assert "1 changed" in result.stdout
+
+
+def test_rerender_entries_without_a_progress_callback(app, stale_entries):
+    with app.app_context():
+        report = rerender_entries()
+    assert (report.seen, report.changed) == (4, 3)
+    assert stored(app)["- [x] done"][0] == render_markdown("- [x] done")

@@ -112,6 +112,23 @@ def _render_image(
     return escapeHtml(alt)
 
 
+def _link_like_github(linkify: Any) -> None:
+    """Link what GitHub links: ``http(s)://…``, ``www.…`` and e-mail addresses.
+
+    linkify-it's default also links any word with a dot and a country code after it
+    (``main.py``, ``readme.md``, ``know.it``), and ``ftp://``/``//host``; in a journal
+    those are nearly always prose or file names.
+    """
+    www = re.compile(linkify.re["src_host_port_strict"] + linkify.re["src_path"], re.IGNORECASE)
+
+    def with_scheme(_linkify: Any, match: Any) -> None:
+        match.url = "http://" + match.url
+
+    linkify.set({"fuzzy_link": False})
+    linkify.add("www.", {"validate": www, "normalize": with_scheme})
+    linkify.add("ftp:", None).add("//", None)
+
+
 @cache
 def parser() -> MarkdownIt:
     """The one configured parser: used to render, and to read plain text (``journal.text``)."""
@@ -122,9 +139,7 @@ def parser() -> MarkdownIt:
         .use(tasklists_plugin)
         .use(footnote_plugin)
     )
-    # Bare "ftp://…" or "//host" in prose is not meant as a link; only web and mail are.
-    # (linkify-it-py ships no type information.)
-    cast(Any, md.linkify).add("ftp:", None).add("//", None)
+    _link_like_github(cast(Any, md.linkify))  # linkify-it-py ships no type information
     md.add_render_rule("image", _render_image)
     return md
 

@@ -264,9 +264,36 @@ def test_a_code_span_is_not_linkified():
     assert "<a" not in html
 
 
-def test_bare_ftp_and_protocol_relative_text_are_not_links():
-    html = render_markdown("ftp://files.example/x and //host.example/y")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ftp://files.example/x",
+        "//host.example/y",
+        "edit main.py and readme.md",  # file names are not domains
+        "example.com",  # a bare domain, as on GitHub, stays text
+        "you know.it",
+        "awww.example.com",
+    ],
+)
+def test_text_that_only_looks_like_a_link_stays_text(text):
+    html = render_markdown(text)
     assert "<a" not in html
+    assert BeautifulSoup(html, "html.parser").get_text().strip() == text
+
+
+@pytest.mark.parametrize(
+    ("text", "href", "linked"),
+    [
+        ("(www.example.org/a?b=1)", "http://www.example.org/a?b=1", "www.example.org/a?b=1"),
+        ("end of www.example.com.", "http://www.example.com", "www.example.com"),
+        ("WWW.EXAMPLE.COM/x", "http://WWW.EXAMPLE.COM/x", "WWW.EXAMPLE.COM/x"),
+        ("www.example.com:8080/a", "http://www.example.com:8080/a", "www.example.com:8080/a"),
+        ("http://a.example, then", "http://a.example", "http://a.example"),
+    ],
+)
+def test_www_and_scheme_links_end_where_the_url_ends(text, href, linked):
+    link = BeautifulSoup(render_markdown(text), "html.parser").select_one("a")
+    assert (link["href"], link.get_text()) == (href, linked)
 
 
 def test_task_list_and_remote_image_on_the_entry_page(page_of):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
-from journal.services import accounts
+from journal.services import accounts, rendering
 from journal.services import seed as seeding
 
 
@@ -138,3 +138,30 @@ def seed_command(users: int, entries: int, seed_value: int, append: bool) -> Non
     )
     if report.users:
         click.echo(f"Demo accounts sign in with the password: {seeding.DEMO_PASSWORD}")
+
+
+@journal_cli.command("rerender")
+@click.option(
+    "--batch-size",
+    default=rendering.BATCH_SIZE,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="entries per transaction",
+)
+def rerender_command(batch_size: int) -> None:
+    """Render every entry's Markdown again, so old entries look like new ones.
+
+    Run it after an upgrade that changes how Markdown is rendered; it is safe to
+    run while the site serves, and again after an interruption.
+    """
+
+    reported = 0
+
+    def progress(seen: int, changed: int) -> None:
+        nonlocal reported
+        if seen // 10_000 > reported // 10_000:  # a line each time another 10,000 are read
+            click.echo(f"  {seen:,} entries read, {changed:,} changed", err=True)
+        reported = seen
+
+    report = rendering.rerender_entries(batch_size=batch_size, progress=progress)
+    click.echo(f"Re-rendered {report.seen:,} entries: {report.changed:,} changed.")

@@ -40,6 +40,7 @@ def create_app(config_name: str | None = None) -> Flask:
     _init_logging(app)
     _init_proxies(app)
     _init_extensions(app)
+    _init_templates(app)
     _register_blueprints(app)
     _init_api(app)
     _register_cli(app)
@@ -80,6 +81,12 @@ def _init_static_files(app: Flask) -> None:
     from journal.static_files import init_static_files
 
     init_static_files(app)
+
+
+def _init_templates(app: Flask) -> None:
+    from journal import local_time
+
+    local_time.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -38,7 +38,7 @@ def atom_feed(entries: Sequence[EntryView], author: User | None = None) -> bytes
         item.id(url)
         item.title(entry.title)
         item.link(href=url, rel="alternate", type="text/html")
-        item.published(entry.created_at)
+        item.published(entry.dated_at)
         item.updated(entry.updated_at)
         item.author(
             {

@@ -42,12 +42,13 @@ class Entry(Model):
 
     __tablename__ = "entries"
     __table_args__ = (
-        # Newest-first listings: everything, one author's, and the public ones.
-        # Also carries visibility and author, so a signed-in viewer's deep ``?page=N`` skips
-        # rows inside the index (migration 0002).
-        Index("ix_entries_created", "created_at", "id", "is_public", "author_id"),
-        Index("ix_entries_author_created", "author_id", "created_at", "id"),
-        Index("ix_entries_public_created", "is_public", "created_at", "id"),
+        # Listings go newest first by the entry's date: everything, one author's (your
+        # journal, calendar, "on this day"), and the public ones. The first also carries
+        # visibility and author, so a signed-in viewer's deep ``?page=N`` skips rows
+        # inside the index.
+        Index("ix_entries_dated", "dated_at", "id", "is_public", "author_id"),
+        Index("ix_entries_author_dated", "author_id", "dated_at", "id"),
+        Index("ix_entries_public_dated", "is_public", "dated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +59,13 @@ class Entry(Model):
     is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When it happened, as the writer dated it (default: when it was written), and the
+    # IANA zone it was written in; listings, the calendar and feeds go by this date.
+    dated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # What a card shows of the body, kept on save so that listings never read bodies.
+    excerpt: Mapped[str] = mapped_column(String(400), default="")
+    word_count: Mapped[int] = mapped_column(default=0)
 
     author: Mapped[User] = relationship(back_populates="entries")
     tags: Mapped[list[Tag]] = relationship(secondary=entry_tags, order_by=Tag.name)

@@ -26,6 +26,8 @@ class User(Model):
     email_key: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The IANA zone every date this person reads is shown in, and days are counted in.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
 
     entries: WriteOnlyMapped[Entry] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True

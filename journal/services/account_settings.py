@@ -9,6 +9,7 @@ from sqlalchemy import delete, exists, select
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.models import ApiToken, Entry, Tag, User, UserSession, entry_tags
+from journal.services import zones
 from journal.services.accounts import end_other_sessions
 from journal.services.passwords import check_password, hash_password, password_problems
 
@@ -56,4 +57,13 @@ def delete_account(user: User, password: str) -> None:
     # Tags no entry uses any more go too: a tag name can itself say something private.
     db.session.execute(delete(Tag).where(~exists().where(entry_tags.c.tag_id == Tag.id)))
     db.session.execute(delete(User).where(User.id == user.id))
+    db.session.commit()
+
+
+def change_timezone(user: User, zone_name: str) -> None:
+    """Show ``user`` every date in ``zone_name``; ``ValidationFailed`` for an unknown zone."""
+    zone_name = zone_name.strip()
+    if not zones.is_valid_zone(zone_name):
+        raise ValidationFailed.on("timezone", zones.UNKNOWN_ZONE_MESSAGE)
+    user.timezone = zone_name
     db.session.commit()

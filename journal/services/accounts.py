@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.models import User, UserSession, utcnow
+from journal.services import zones
 from journal.services.passwords import check_password, hash_password, password_problems
 from journal.services.storable import is_storable
 
@@ -33,6 +34,8 @@ class Registration:
     username: str
     email: str
     password: str
+    # The IANA zone to show dates in; an unknown or missing one is UTC.
+    timezone: str = ""
 
 
 def normalise_email(email: str) -> str:
@@ -78,6 +81,7 @@ def register_user(data: Registration) -> User:
         email=email,
         email_key=email.lower(),
         password_hash=hash_password(data.password),
+        timezone=data.timezone if zones.is_valid_zone(data.timezone) else "UTC",
     )
     db.session.add(user)
     try:

@@ -2,69 +2,99 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from journal import text
 from journal.exceptions import NotAllowed, ValidationFailed
 from journal.extensions import db
 from journal.markdown import render_markdown
 from journal.models import VISIBILITIES, Entry, Tag, User, utcnow
-from journal.services import listings
+from journal.services import listings, tag_rules, zones
 from journal.services.storable import unstorable
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
-TAGS_MAX = 10
-TAG_MAX = 32
-TAG_RE = re.compile(r"[a-z0-9-]{1,32}")
+TAGS_MAX = tag_rules.TAGS_MAX
+TAG_MAX = tag_rules.TAG_MAX_LENGTH
+# How far ahead of now an entry may be dated: a writer a day ahead in another zone may
+# date tonight's entry, but no entry sits on top of every listing forever.
+FUTURE_LIMIT = timedelta(days=1)
+FUTURE_MESSAGE = "Choose a date no more than a day from now."
 
 
 @dataclass(frozen=True)
 class EntryInput:
-    """What an entry is written from: title, Markdown body, visibility, tag names."""
+    """What an entry is written from: title, Markdown body, visibility, tags, date and zone.
+
+    ``date`` is when it happened: ``None`` for now (a new entry) or unchanged (an edit); a
+    naive datetime is a wall-clock time in ``timezone``; an aware one is an instant.
+    ``timezone`` is the IANA zone the entry is written in: empty means the writer's own
+    (a new entry) or the one it has (an edit).
+    """
 
     title: str
     body: str
     visibility: str = "private"
     tags: Sequence[str] = ()
+    date: datetime | None = None
+    timezone: str = ""
+
+
+@dataclass(frozen=True)
+class CheckedEntry:
+    """An entry's fields once every rule holds: what the writes store."""
+
+    title: str
+    tags: list[str]
+    dated_at: datetime | None
+    timezone: str
 
 
 def parse_tags(raw: str) -> list[str]:
     """Split a comma-separated tag field into its parts (not yet checked)."""
-    return [part for part in (piece.strip() for piece in raw.split(",")) if part]
+    return tag_rules.split_tags(raw)
 
 
 def is_tag_name(name: str) -> bool:
-    """Whether ``name`` (already lower-cased) can be a tag at all."""
-    return TAG_RE.fullmatch(name) is not None
+    """Whether ``name`` is a tag exactly as it is stored (normalised)."""
+    return tag_rules.normalise_tag(name) == name
 
 
 def normalise_tags(names: Sequence[str]) -> list[str]:
-    """Lower-case, de-duplicated tag names; raises ``ValidationFailed`` on a broken rule."""
-    result: list[str] = []
-    for name in names:
-        tag = name.strip().lower()
-        if not is_tag_name(tag):
-            raise ValidationFailed.on(
-                "tags", f"'{name[:40]}' is not a tag: use 1-32 of a-z, 0-9 and '-'."
-            )
-        if tag not in result:
-            result.append(tag)
-    if len(result) > TAGS_MAX:
-        raise ValidationFailed.on("tags", f"Use at most {TAGS_MAX} tags.")
-    return result
+    """Normalised, de-duplicated tag names; raises ``ValidationFailed`` naming every bad one."""
+    checked = tag_rules.check_tags(names)
+    if checked.refused or checked.too_many:
+        raise ValidationFailed({"tags": checked.messages()})
+    return checked.tags
 
 
-def check_entry(data: EntryInput) -> tuple[str, list[str]]:
-    """Validate an entry's fields; returns the trimmed title and normalised tags."""
+def _dated(data: EntryInput, zone_name: str, errors: dict[str, list[str]]) -> datetime | None:
+    """The entry's date as an aware UTC instant (``None``: none given), or an error noted."""
+    if data.date is None:
+        return None
+    moment = data.date
+    if moment.tzinfo is None:
+        if "timezone" in errors:
+            return None
+        moment = zones.local_to_utc(moment, zone_name)
+    moment = moment.astimezone(UTC)
+    if moment > utcnow() + FUTURE_LIMIT:
+        errors["date"] = [FUTURE_MESSAGE]
+        return None
+    return moment
+
+
+def check_entry(data: EntryInput, zone_name: str = "UTC") -> CheckedEntry:
+    """Validate an entry's fields; ``zone_name`` is the zone it is written in if none is given."""
     errors: dict[str, list[str]] = {}
-    texts = [("title", data.title), ("body", data.body)] + [("tags", tag) for tag in data.tags]
-    for field, text in texts:
-        problem = unstorable(text)
+    texts = [("title", data.title), ("body", data.body), ("timezone", data.timezone)]
+    for field, value in texts + [("tags", tag) for tag in data.tags]:
+        problem = unstorable(value)
         if problem is not None:
             errors.setdefault(field, [problem])
     title = data.title.strip()
@@ -74,6 +104,10 @@ def check_entry(data: EntryInput) -> tuple[str, list[str]]:
         errors.setdefault("body", [f"Write 1-{BODY_MAX:,} characters."])
     if data.visibility not in VISIBILITIES:
         errors["visibility"] = ["Choose private or public."]
+    zone_name = data.timezone or zone_name
+    if "timezone" not in errors and not zones.is_valid_zone(zone_name):
+        errors["timezone"] = [zones.UNKNOWN_ZONE_MESSAGE]
+    dated_at = _dated(data, zone_name, errors)
     tags: list[str] = []
     if "tags" not in errors:
         try:
@@ -82,7 +116,13 @@ def check_entry(data: EntryInput) -> tuple[str, list[str]]:
             errors.update(error.errors)
     if errors:
         raise ValidationFailed(errors)
-    return title, tags
+    return CheckedEntry(title, tags, dated_at, zone_name)
+
+
+def card_text(body: str) -> tuple[str, int]:
+    """What a card shows of a body: its excerpt (plain text) and its word count."""
+    plain = text.plain_text(body)
+    return text.excerpt(plain), text.word_count(plain)
 
 
 def tags_named(names: Sequence[str]) -> list[Tag]:
@@ -113,18 +153,23 @@ def tags_named(names: Sequence[str]) -> list[Tag]:
 
 
 def create_entry(author: User, data: EntryInput) -> Entry:
-    """Write a new entry for ``author``."""
-    title, tag_names = check_entry(data)
+    """Write a new entry for ``author`` (dated now, in their zone, unless the input says)."""
+    checked = check_entry(data, author.timezone)
     now = utcnow()  # one clock reading: a new entry is not "edited"
+    excerpt, words = card_text(data.body)
     entry = Entry(
         author=author,
         created_at=now,
         updated_at=now,
-        title=title,
+        dated_at=checked.dated_at or now,
+        timezone=checked.timezone,
+        title=checked.title,
         body=data.body,
         body_html=render_markdown(data.body),
+        excerpt=excerpt,
+        word_count=words,
         is_public=data.visibility == "public",
-        tags=tags_named(tag_names),
+        tags=tags_named(checked.tags),
     )
     db.session.add(entry)
     db.session.commit()
@@ -132,14 +177,18 @@ def create_entry(author: User, data: EntryInput) -> Entry:
 
 
 def update_entry(entry: Entry, data: EntryInput) -> Entry:
-    """Change an entry's fields and re-render its body."""
-    title, tag_names = check_entry(data)
-    entry.title = title
+    """Change an entry's fields and re-render its body (no date given: the date stays)."""
+    checked = check_entry(data, entry.timezone)
+    entry.title = checked.title
     if entry.body != data.body:
         entry.body = data.body
         entry.body_html = render_markdown(data.body)
+        entry.excerpt, entry.word_count = card_text(data.body)
+    if checked.dated_at is not None:
+        entry.dated_at = checked.dated_at
+    entry.timezone = checked.timezone
     entry.is_public = data.visibility == "public"
-    entry.tags = tags_named(tag_names)
+    entry.tags = tags_named(checked.tags)
     entry.updated_at = utcnow()
     db.session.commit()
     return entry
@@ -158,6 +207,8 @@ def entry_input_of(entry: Entry) -> EntryInput:
         body=entry.body,
         visibility=entry.visibility,
         tags=[tag.name for tag in entry.tags],
+        date=entry.dated_at,
+        timezone=entry.timezone,
     )
 
 

@@ -13,6 +13,7 @@ from journal.exceptions import EntryNotFound
 from journal.extensions import db
 from journal.models import Entry, Tag, User, entry_tags
 from journal.services.listings import visible_entries
+from journal.text import reading_minutes
 
 # A change sooner than this after writing (a typo fixed at once) does not count as an edit.
 EDIT_GRACE = timedelta(minutes=1)
@@ -25,8 +26,11 @@ class EntryCard:
     id: int
     title: str
     is_public: bool
-    created_at: datetime
+    dated_at: datetime
+    timezone: str
     author: str
+    excerpt: str
+    word_count: int
     tags: tuple[str, ...]
 
     @property
@@ -41,8 +45,14 @@ class EntryView(EntryCard):
 
     body: str
     body_html: str
+    created_at: datetime
     updated_at: datetime
     author_id: int
+
+    @property
+    def reading_minutes(self) -> int:
+        """About how long it takes to read."""
+        return reading_minutes(self.word_count)
 
     @property
     def was_edited(self) -> bool:
@@ -55,10 +65,20 @@ CARD_COLUMNS = (
     Entry.id,
     Entry.title,
     Entry.is_public,
-    Entry.created_at,
+    Entry.dated_at,
+    Entry.timezone,
     User.username.label("author"),
+    Entry.excerpt,
+    Entry.word_count,
 )
-VIEW_COLUMNS = (*CARD_COLUMNS, Entry.body, Entry.body_html, Entry.updated_at, Entry.author_id)
+VIEW_COLUMNS = (
+    *CARD_COLUMNS,
+    Entry.body,
+    Entry.body_html,
+    Entry.created_at,
+    Entry.updated_at,
+    Entry.author_id,
+)
 
 
 def tag_names_of(entry_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:

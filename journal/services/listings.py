@@ -29,7 +29,7 @@ class Listed(Protocol):
     def id(self) -> int: ...
 
     @property
-    def created_at(self) -> datetime: ...
+    def dated_at(self) -> datetime: ...
 
 
 Item = TypeVar("Item")
@@ -70,9 +70,7 @@ def visible_entries(viewer: User | None) -> Select[Entry]:
 
     Read them as cards or views with ``entry_views``, or whole with ``fetch_entries``.
     """
-    return (
-        select(Entry).where(visible_to(viewer)).order_by(Entry.created_at.desc(), Entry.id.desc())
-    )
+    return select(Entry).where(visible_to(viewer)).order_by(Entry.dated_at.desc(), Entry.id.desc())
 
 
 def fetch_entries(query: Select[Entry]) -> list[Entry]:
@@ -197,12 +195,12 @@ def paginate(
 
 
 def entry_cursor(entry: Listed) -> str:
-    """The keyset cursor of an entry in newest-first order: ``<created_at UTC>_<id>``."""
-    return f"{entry.created_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}_{entry.id}"
+    """The keyset cursor of an entry in newest-first order: ``<dated_at UTC>_<id>``."""
+    return f"{entry.dated_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}_{entry.id}"
 
 
 def parse_cursor(cursor: str) -> Cursor | None:
-    """``(created_at, id)`` from a cursor, or ``None`` when it is not one.
+    """``(dated_at, id)`` from a cursor, or ``None`` when it is not one.
 
     A moment that falls outside the calendar once turned to UTC (``0001-01-01`` east of
     Greenwich) and an id no database key can hold are not cursors either.
@@ -211,12 +209,12 @@ def parse_cursor(cursor: str) -> Cursor | None:
     if not (number.isascii() and number.isdigit()) or len(number) > len(str(ID_MAX)):
         return None
     try:
-        created_at = datetime.fromisoformat(stamp)
-        in_utc = created_at.astimezone(UTC)
+        moment = datetime.fromisoformat(stamp)
+        in_utc = moment.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
     entry_id = int(number)
-    if created_at.tzinfo is None or entry_id > ID_MAX:
+    if moment.tzinfo is None or entry_id > ID_MAX:
         return None
     return in_utc, entry_id
 
@@ -238,11 +236,9 @@ def paginate_newest(
     if after is not None:
         stamp, entry_id = after
         newer_first = (
-            query.where(
-                Entry.created_at >= stamp, or_(Entry.created_at > stamp, Entry.id > entry_id)
-            )
+            query.where(Entry.dated_at >= stamp, or_(Entry.dated_at > stamp, Entry.id > entry_id))
             .order_by(None)
-            .order_by(Entry.created_at.asc(), Entry.id.asc())
+            .order_by(Entry.dated_at.asc(), Entry.id.asc())
             .limit(per_page + 1)
         )
         rows = fetch(newer_first)
@@ -252,7 +248,7 @@ def paginate_newest(
     elif before is not None:
         stamp, entry_id = before
         older = query.where(
-            Entry.created_at <= stamp, or_(Entry.created_at < stamp, Entry.id < entry_id)
+            Entry.dated_at <= stamp, or_(Entry.dated_at < stamp, Entry.id < entry_id)
         )
         page = paginate((older,), 1, per_page, fetch)
         page = Page(items=page.items, number=max(number, 2), has_next=page.has_next)
@@ -263,7 +259,7 @@ def paginate_newest(
         ids = (
             select(Entry.id)
             .where(query.whereclause if query.whereclause is not None else true())
-            .order_by(Entry.created_at.desc(), Entry.id.desc())
+            .order_by(Entry.dated_at.desc(), Entry.id.desc())
             .limit(per_page + 1)
             .offset(offset)
         )

@@ -77,7 +77,7 @@ def matching(query: Select[Entry], text: str) -> tuple[Select[Entry], ...]:
     words = query_words(text)
     if not words:
         return (query.where(false()),)
-    newest: list[UnaryExpression[Any]] = [Entry.created_at.desc(), Entry.id.desc()]
+    newest: list[UnaryExpression[Any]] = [Entry.dated_at.desc(), Entry.id.desc()]
     if _dialect() == "postgresql":
         tsquery = func.websearch_to_tsquery(_ENGLISH, " ".join(words))
         found = _VECTOR.op("@@")(tsquery)

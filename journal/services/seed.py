@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, insert, select, text
 from journal.extensions import db
 from journal.markdown import render_markdown
 from journal.models import Entry, Tag, User, entry_tags
+from journal.services.entries import card_text
 from journal.services.passwords import hash_password
 
 # Every seeded account signs in with this password (documented in the README).
@@ -101,6 +102,8 @@ class SeedReport:
 class _Body:
     source: str
     html: str
+    excerpt: str
+    word_count: int
 
 
 def make_bodies(rng: random.Random, count: int = BODY_POOL_SIZE) -> list[_Body]:
@@ -127,7 +130,8 @@ def make_bodies(rng: random.Random, count: int = BODY_POOL_SIZE) -> list[_Body]:
         if source in seen:
             continue
         seen.add(source)
-        bodies.append(_Body(source=source, html=render_markdown(source)))
+        excerpt, word_count = card_text(source)
+        bodies.append(_Body(source, render_markdown(source), excerpt, word_count))
     return bodies
 
 
@@ -282,8 +286,12 @@ def _insert_entries(
                     "title": make_title(rng),
                     "body": body.source,
                     "body_html": body.html,
+                    "excerpt": body.excerpt,
+                    "word_count": body.word_count,
                     "is_public": rng.random() < PUBLIC_SHARE,
                     "created_at": created,
+                    "dated_at": created,
+                    "timezone": "UTC",
                     "updated_at": created + timedelta(hours=rng.randrange(1, 72))
                     if edited
                     else created,

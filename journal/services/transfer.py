@@ -15,14 +15,16 @@ from journal.exceptions import JournalError, ValidationFailed
 from journal.extensions import db
 from journal.markdown import render_markdown
 from journal.models import VISIBILITIES, Entry, User, utcnow
+from journal.services import zones
 from journal.services.entries import (
-    TAG_RE,
     TAGS_MAX,
     TITLE_MAX,
     EntryInput,
+    card_text,
     check_entry,
     tags_named,
 )
+from journal.services.tag_rules import normalise_tag
 
 EXPORT_FORMAT = "journal-export"
 EXPORT_VERSION = 1
@@ -44,6 +46,9 @@ class ImportedEntry:
     tags: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    # When it happened (``None``: when it was written) and the zone it was written in.
+    dated_at: datetime | None = None
+    timezone: str = "UTC"
 
     @property
     def key(self) -> tuple[str, str, datetime]:
@@ -105,6 +110,8 @@ def export_entry(entry: Entry) -> dict[str, Any]:
         "body": entry.body,
         "visibility": entry.visibility,
         "tags": [tag.name for tag in entry.tags],
+        "date": zones.to_local(entry.dated_at, entry.timezone).isoformat(),
+        "timezone": entry.timezone,
         "created_at": _iso(entry.created_at),
         "updated_at": _iso(entry.updated_at),
     }
@@ -146,8 +153,11 @@ def decode_document(data: bytes) -> Any:
         raise ImportRefused("The file is nested too deeply to be an export.") from None
 
 
-def parse_import(data: bytes) -> ParsedImport:
-    """Read a Journal export or a jrnl JSON export; raises ``ImportRefused`` naming the problem."""
+def parse_import(data: bytes, zone_name: str = "UTC") -> ParsedImport:
+    """Read a Journal export or a jrnl JSON export; raises ``ImportRefused`` naming the problem.
+
+    jrnl writes local times without a zone: they are read in ``zone_name`` (the importer's).
+    """
     document = decode_document(data)
     if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
         raise ImportRefused(
@@ -159,20 +169,21 @@ def parse_import(data: bytes) -> ParsedImport:
                 f"This Journal export has version {document.get('version')!r}; "
                 f"only version {EXPORT_VERSION} can be imported."
             )
-        return _parse_entries("Journal export", document["entries"], _journal_entry)
+        return _parse_entries("Journal export", document["entries"], _journal_entry, zone_name)
     if "format" in document:
         raise ImportRefused(f"Unknown export format {str(document['format'])[:40]!r}.")
-    return _parse_entries("jrnl", document["entries"], _jrnl_entry)
+    return _parse_entries("jrnl", document["entries"], _jrnl_entry, zone_name)
 
 
 @dataclass
 class _Tally:
     dropped_tags: int = 0
     shortened_titles: int = 0
+    zone: str = "UTC"
 
 
-def _parse_entries(source: str, items: list[Any], parse_one: Any) -> ParsedImport:
-    tally = _Tally()
+def _parse_entries(source: str, items: list[Any], parse_one: Any, zone_name: str) -> ParsedImport:
+    tally = _Tally(zone=zone_name)
     entries = []
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
@@ -207,8 +218,8 @@ def clean_tags(names: Iterable[Any], tally: _Tally) -> tuple[str, ...]:
     """Tags without their ``@``/``#``, lower-cased; invalid ones and extras are counted."""
     tags: list[str] = []
     for name in names:
-        tag = name.strip().lstrip("@#").lower() if isinstance(name, str) else ""
-        if not TAG_RE.fullmatch(tag) or len(tags) >= TAGS_MAX and tag not in tags:
+        tag = normalise_tag(name.strip().lstrip("@#")) if isinstance(name, str) else None
+        if tag is None or len(tags) >= TAGS_MAX and tag not in tags:
             tally.dropped_tags += 1
         elif tag not in tags:
             tags.append(tag)
@@ -228,7 +239,16 @@ def _title_and_body(title: str, body: str, tally: _Tally) -> tuple[str, str]:
 
 def _checked(entry: ImportedEntry) -> ImportedEntry:
     try:
-        check_entry(EntryInput(entry.title, entry.body, entry.visibility, entry.tags))
+        check_entry(
+            EntryInput(
+                entry.title,
+                entry.body,
+                entry.visibility,
+                entry.tags,
+                entry.dated_at,
+                entry.timezone,
+            )
+        )
     except ValidationFailed as error:
         raise ImportRefused(" ".join(m for msgs in error.errors.values() for m in msgs)) from None
     return entry
@@ -248,6 +268,10 @@ def _journal_entry(item: dict[str, Any], tally: _Tally) -> ImportedEntry:
         raise ImportRefused('"visibility" must be "private" or "public".')
     created_at = _timestamp(item.get("created_at"), "created_at")
     updated_at = _timestamp(item.get("updated_at", item.get("created_at")), "updated_at")
+    dated_at = _timestamp(item["date"], "date") if "date" in item else created_at
+    zone_name = item.get("timezone", "UTC")
+    if not isinstance(zone_name, str) or not zones.is_valid_zone(zone_name):
+        raise ImportRefused('"timezone" must be an IANA time zone name such as "Europe/Paris".')
     return _checked(
         ImportedEntry(
             title,
@@ -256,6 +280,8 @@ def _journal_entry(item: dict[str, Any], tally: _Tally) -> ImportedEntry:
             clean_tags(_tag_list(item), tally),
             created_at,
             max(updated_at, created_at),
+            dated_at,
+            zone_name,
         )
     )
 
@@ -264,14 +290,15 @@ def _jrnl_entry(item: dict[str, Any], tally: _Tally) -> ImportedEntry:
     title, body = _title_and_body(_text(item, "title"), _text(item, "body", ""), tally)
     date, time = _text(item, "date"), _text(item, "time", "00:00")
     try:
-        # jrnl writes local time without a zone or seconds; we keep it as UTC.
-        moment = datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
-    except ValueError:
+        # jrnl writes local time without a zone or seconds: read it in the importer's zone.
+        wall_time = datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M")  # noqa: DTZ007
+        moment = zones.local_to_utc(wall_time, tally.zone)
+    except (ValueError, OverflowError):
         raise ImportRefused(
             f'"date" and "time" must look like 2024-03-01 and 08:15, not {date!r} {time!r}.'
         ) from None
     tags = clean_tags(_tag_list(item), tally)
-    return _checked(ImportedEntry(title, body, "private", tags, moment, moment))
+    return _checked(ImportedEntry(title, body, "private", tags, moment, moment, moment, tally.zone))
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -305,15 +332,20 @@ def import_entries(user: User, parsed: ParsedImport) -> ImportReport:
             report.duplicates += 1
             continue
         seen.add(item.key)
+        excerpt, words = card_text(item.body)
         db.session.add(
             Entry(
                 author_id=user.id,
                 title=item.title,
                 body=item.body,
                 body_html=render_markdown(item.body),
+                excerpt=excerpt,
+                word_count=words,
                 is_public=item.visibility == "public",
                 created_at=item.created_at,
                 updated_at=item.updated_at,
+                dated_at=item.dated_at or item.created_at,
+                timezone=item.timezone,
                 tags=[tags[name] for name in item.tags],
             )
         )

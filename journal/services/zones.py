@@ -25,6 +25,9 @@ LOCAL_FORMAT = "YYYY-MM-DDTHH:MM"
 _LOCAL_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 
 
+UNKNOWN_ZONE_MESSAGE = "Choose a time zone from the list (an IANA name such as Europe/Paris)."
+
+
 class UnknownZone(ValueError):
     """The name is not an IANA time zone this system knows."""
 

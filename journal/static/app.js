@@ -83,7 +83,22 @@
     });
   }
 
+  // Registration learns the browser's time zone, so dates read right from the first page.
+  function browserTimezone() {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (error) {
+      return;
+    }
+    if (!zone) return;
+    document.querySelectorAll("input[data-browser-timezone]").forEach(function (input) {
+      if (!input.value) input.value = zone;
+    });
+  }
+
   function start() {
+    browserTimezone();
     focusableScrollers();
     dismissibleFlashes();
     characterCounters();

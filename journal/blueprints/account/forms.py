@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from wtforms import StringField
+from wtforms.validators import DataRequired
 
 from journal.forms import ServiceForm, new_password_field, password_field, repeat_password_field
 
@@ -30,6 +32,17 @@ class ImportForm(ServiceForm):
         validators=[FileRequired("Choose a file to import.")],
         description="A Journal export, or jrnl's JSON export (jrnl --export json)",
         render_kw={"accept": "application/json,.json"},
+    )
+
+
+class TimezoneForm(ServiceForm):
+    """The zone every date is shown in and days are counted in."""
+
+    timezone = StringField(
+        "Time zone",
+        validators=[DataRequired("Choose a time zone.")],
+        description="Type to search, e.g. Europe/Paris, America/New_York, Asia/Tokyo",
+        render_kw={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"},
     )
 
 

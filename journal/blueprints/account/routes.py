@@ -24,12 +24,13 @@ from journal.blueprints.account.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     ImportForm,
+    TimezoneForm,
 )
 from journal.exceptions import ValidationFailed
 from journal.extensions import csrf
 from journal.forms import ServiceForm
 from journal.models import User, utcnow
-from journal.services import account_settings, accounts, transfer
+from journal.services import account_settings, accounts, transfer, zones
 
 
 def me() -> User:
@@ -45,6 +46,9 @@ def render_settings(status: int = 200, **forms: ServiceForm) -> ResponseReturnVa
         "password_form": forms.get("password_form") or ChangePasswordForm(formdata=None),
         "delete_form": forms.get("delete_form") or DeleteAccountForm(formdata=None),
         "import_form": forms.get("import_form") or ImportForm(formdata=None),
+        "timezone_form": forms.get("timezone_form")
+        or TimezoneForm(formdata=None, data={"timezone": user.timezone}),
+        "zone_names": zones.all_zones(),
         "button_form": ButtonForm(formdata=None),
         "sessions": account_settings.active_sessions(user),
         "current_session_id": accounts.current_session_id(user),
@@ -63,6 +67,22 @@ def sign_out_here() -> None:
 def settings() -> ResponseReturnValue:
     """Sessions, password, export and import, deletion."""
     return render_settings()
+
+
+@bp.post("/account/timezone")
+@login_required
+def change_timezone() -> ResponseReturnValue:
+    """Choose the zone dates are shown in; an unknown zone is 422 with the form kept."""
+    form = TimezoneForm()
+    if form.validate_on_submit():
+        try:
+            account_settings.change_timezone(me(), form.timezone.data or "")
+        except ValidationFailed as error:
+            form.attach(error)
+        else:
+            flash(f"Dates are now shown in {me().timezone} time.", "success")
+            return redirect(url_for("account.settings"))
+    return render_settings(422, timezone_form=form)
 
 
 @bp.post("/account/sessions/<int:session_id>/delete")
@@ -153,7 +173,7 @@ def _import_for_signed_in() -> ResponseReturnValue:
     form = ImportForm()
     if form.validate_on_submit():
         try:
-            parsed = transfer.parse_import(form.file.data.read())
+            parsed = transfer.parse_import(form.file.data.read(), me().timezone)
             report = transfer.import_entries(me(), parsed)
         except transfer.ImportRefused as error:
             form.attach(ValidationFailed.on("file", f"Nothing was imported: {error}"))

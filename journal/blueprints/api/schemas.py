@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from journal.models import VISIBILITIES
+from journal.services import zones
 from journal.services.entries import BODY_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX
 from journal.services.entry_views import EntryView
 from journal.services.storable import unstorable
@@ -69,9 +70,25 @@ class EntrySchema(Schema):
     visibility = fields.String(required=True, metadata={"enum": list(VISIBILITIES)})
     tags = fields.List(fields.String(), required=True)
     author = fields.String(required=True, metadata={"description": "username"})
+    date = fields.Method(
+        "entry_date",
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "description": "when it happened, with the offset of its time zone",
+        },
+    )
+    timezone = fields.String(
+        required=True, metadata={"description": "the IANA time zone it was written in"}
+    )
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
     url = fields.Method("entry_url", required=True, metadata={"type": "string", "format": "uri"})
+
+    def entry_date(self, entry: EntryView) -> str:
+        """The entry's date in its own zone, as ISO 8601 with the offset."""
+        return zones.to_local(entry.dated_at, entry.timezone).isoformat()
 
     def entry_url(self, entry: EntryView) -> str:
         """The entry's absolute address in the API."""
@@ -126,9 +143,19 @@ class EntryFieldsSchema(Schema):
         metadata={"minLength": 1, "maxLength": BODY_MAX, "description": "Markdown"}
     )
     visibility = fields.String(metadata={"enum": list(VISIBILITIES)})
+    date = fields.AwareDateTime(
+        metadata={"description": "when it happened (ISO 8601 with offset); default: now"}
+    )
+    timezone = fields.String(
+        metadata={"description": "IANA time zone it is written in; default: your own"}
+    )
     tags = fields.List(
         fields.String(
-            metadata={"minLength": 1, "maxLength": TAG_MAX, "pattern": "^[A-Za-z0-9-]+$"}
+            metadata={
+                "minLength": 1,
+                "maxLength": TAG_MAX,
+                "description": "letters of any script, digits, - and _",
+            }
         ),
         metadata={"maxItems": TAGS_MAX},
     )
@@ -144,7 +171,11 @@ class NewEntrySchema(EntryFieldsSchema):
     visibility = fields.String(load_default="private", metadata={"enum": list(VISIBILITIES)})
     tags = fields.List(
         fields.String(
-            metadata={"minLength": 1, "maxLength": TAG_MAX, "pattern": "^[A-Za-z0-9-]+$"}
+            metadata={
+                "minLength": 1,
+                "maxLength": TAG_MAX,
+                "description": "letters of any script, digits, - and _",
+            }
         ),
         load_default=list,
         metadata={"maxItems": TAGS_MAX},

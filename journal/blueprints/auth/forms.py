@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from journal.forms import ServiceForm, new_password_field, password_field, repeat_password_field
@@ -24,6 +24,9 @@ class RegistrationForm(ServiceForm):
     )
     password = new_password_field()
     password2 = repeat_password_field()
+    # Filled in from the browser's own zone by app.js; without JavaScript the account
+    # starts in UTC and the zone is chosen on the account page.
+    timezone = HiddenField(render_kw={"data-browser-timezone": ""})
 
     def to_input(self) -> Registration:
         """The service's input built from the submitted fields."""
@@ -31,6 +34,7 @@ class RegistrationForm(ServiceForm):
             username=self.username.data or "",
             email=self.email.data or "",
             password=self.password.data or "",
+            timezone=self.timezone.data or "",
         )
 
 

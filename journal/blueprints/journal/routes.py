@@ -85,9 +85,20 @@ def listing(query: Select[Entry]) -> Page[EntryCard]:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """Every entry the viewer may see, newest first."""
-    page = listing(listings.visible_entries(viewer()))
+    """Signed in: your own journal, private and public. Signed out: what people shared."""
+    reader = viewer()
+    if reader is None:
+        page = listing(listings.visible_entries(None))
+    else:
+        page = listing(listings.entries_by(reader, reader))
     return render_template("journal/index.html", page=page)
+
+
+@bp.get("/explore")
+def explore() -> ResponseReturnValue:
+    """Everyone's public entries, newest first (your own private ones are not here)."""
+    page = listing(listings.visible_entries(None))
+    return render_template("journal/explore.html", page=page)
 
 
 @bp.get("/u/<username>")

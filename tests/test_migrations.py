@@ -88,7 +88,7 @@ def test_drift_is_detected(migration_app: Flask) -> None:
     with migration_app.app_context():
         upgrade()
         with db.engine.begin() as connection:
-            connection.execute(text("DROP INDEX ix_entries_created"))
+            connection.execute(text("DROP INDEX ix_entries_dated"))
 
         with pytest.raises(SystemExit):
             check()

@@ -20,48 +20,67 @@ branch_labels = None
 depends_on = None
 
 
+# SQLite adds a NOT NULL column only with a default; every row gets its real date at once.
+# (No batch recreate: rebuilding ``entries`` would drop the search triggers on it.)
+PLACEHOLDER = sa.text("'1970-01-01 00:00:00+00:00'")
+
+
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('timezone', sa.String(length=64), nullable=False, server_default='UTC')
-        )
-    with op.batch_alter_table('entries', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('dated_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(
-            sa.Column('timezone', sa.String(length=64), nullable=False, server_default='UTC')
-        )
-        batch_op.add_column(
-            sa.Column('excerpt', sa.String(length=400), nullable=False, server_default='')
-        )
-        batch_op.add_column(
-            sa.Column('word_count', sa.Integer(), nullable=False, server_default='0')
-        )
+    op.add_column(
+        'users',
+        sa.Column('timezone', sa.String(length=64), nullable=False, server_default='UTC'),
+    )
+    op.add_column(
+        'entries',
+        sa.Column(
+            'dated_at', sa.DateTime(timezone=True), nullable=False, server_default=PLACEHOLDER
+        ),
+    )
+    op.add_column(
+        'entries',
+        sa.Column('timezone', sa.String(length=64), nullable=False, server_default='UTC'),
+    )
+    op.add_column(
+        'entries',
+        sa.Column('excerpt', sa.String(length=400), nullable=False, server_default=''),
+    )
+    op.add_column(
+        'entries', sa.Column('word_count', sa.Integer(), nullable=False, server_default='0')
+    )
     op.execute("UPDATE entries SET dated_at = created_at")
-    with op.batch_alter_table('entries', schema=None) as batch_op:
-        batch_op.alter_column('dated_at', existing_type=sa.DateTime(timezone=True), nullable=False)
-        batch_op.drop_index('ix_entries_created')
-        batch_op.drop_index('ix_entries_author_created')
-        batch_op.drop_index('ix_entries_public_created')
-        batch_op.create_index(
-            'ix_entries_dated', ['dated_at', 'id', 'is_public', 'author_id'], unique=False
-        )
-        batch_op.create_index('ix_entries_author_dated', ['author_id', 'dated_at', 'id'], unique=False)
-        batch_op.create_index('ix_entries_public_dated', ['is_public', 'dated_at', 'id'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column('entries', 'dated_at', server_default=None)
+    op.drop_index('ix_entries_created', table_name='entries')
+    op.drop_index('ix_entries_author_created', table_name='entries')
+    op.drop_index('ix_entries_public_created', table_name='entries')
+    op.create_index(
+        'ix_entries_dated', 'entries', ['dated_at', 'id', 'is_public', 'author_id'], unique=False
+    )
+    op.create_index(
+        'ix_entries_author_dated', 'entries', ['author_id', 'dated_at', 'id'], unique=False
+    )
+    op.create_index(
+        'ix_entries_public_dated', 'entries', ['is_public', 'dated_at', 'id'], unique=False
+    )
 
 
 def downgrade():
-    with op.batch_alter_table('entries', schema=None) as batch_op:
-        batch_op.drop_index('ix_entries_public_dated')
-        batch_op.drop_index('ix_entries_author_dated')
-        batch_op.drop_index('ix_entries_dated')
-        batch_op.create_index(
-            'ix_entries_created', ['created_at', 'id', 'is_public', 'author_id'], unique=False
-        )
-        batch_op.create_index('ix_entries_author_created', ['author_id', 'created_at', 'id'], unique=False)
-        batch_op.create_index('ix_entries_public_created', ['is_public', 'created_at', 'id'], unique=False)
-        batch_op.drop_column('word_count')
-        batch_op.drop_column('excerpt')
-        batch_op.drop_column('timezone')
-        batch_op.drop_column('dated_at')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('timezone')
+    op.drop_index('ix_entries_public_dated', table_name='entries')
+    op.drop_index('ix_entries_author_dated', table_name='entries')
+    op.drop_index('ix_entries_dated', table_name='entries')
+    op.create_index(
+        'ix_entries_created',
+        'entries',
+        ['created_at', 'id', 'is_public', 'author_id'],
+        unique=False,
+    )
+    op.create_index(
+        'ix_entries_author_created', 'entries', ['author_id', 'created_at', 'id'], unique=False
+    )
+    op.create_index(
+        'ix_entries_public_created', 'entries', ['is_public', 'created_at', 'id'], unique=False
+    )
+    # SQLite 3.35+ drops a column in place (no rebuild), so the search triggers stay.
+    for column in ('word_count', 'excerpt', 'timezone', 'dated_at'):
+        op.drop_column('entries', column)
+    op.drop_column('users', 'timezone')

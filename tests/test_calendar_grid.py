@@ -15,6 +15,7 @@ from journal.services.calendar_grid import (
     longest_streak,
     month_grid,
     next_month,
+    on_this_day_keys,
     previous_month,
     same_day_in,
     shade_levels,
@@ -242,3 +243,17 @@ def test_calendar_stats():
 )
 def test_same_day_in_another_year(year, day, expected):
     assert same_day_in(year, day) == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "keys"),
+    [
+        (date(2025, 6, 3), ((6, 3),)),
+        (date(2025, 2, 28), ((2, 28), (2, 29))),  # leap-day entries show on the 28th
+        (date(2024, 2, 28), ((2, 28),)),  # a leap year has its own 29th
+        (date(2024, 2, 29), ((2, 29),)),
+        (date(2025, 3, 1), ((3, 1),)),
+    ],
+)
+def test_on_this_day_keys(today, keys):
+    assert on_this_day_keys(today) == keys

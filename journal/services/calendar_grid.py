@@ -139,6 +139,17 @@ def same_day_in(year: int, day: date) -> date:
     return day.replace(year=year)
 
 
+def on_this_day_keys(today: date) -> tuple[tuple[int, int], ...]:
+    """The (month, day) pairs "on this day" looks for in earlier years.
+
+    On 28 February of a common year that is also 29 February, which has no day of
+    its own that year; on 29 February it is only 29 February.
+    """
+    if today.month == 2 and today.day == 28 and not calendar.isleap(today.year):
+        return ((2, 28), (2, 29))
+    return ((today.month, today.day),)
+
+
 def shade_levels(days: Mapping[date, DayTotals]) -> dict[date, int]:
     """A level 0–4 for each day given: 0 with no entries, else 1–4 by word-count quantile.
 

@@ -15,7 +15,9 @@ from journal.services.calendar_grid import (
     longest_streak,
     month_grid,
     next_month,
+    on_this_day_keys,
     previous_month,
+    same_day_in,
     shade_levels,
     year_grid,
     year_heatmap,
@@ -225,3 +227,33 @@ def test_calendar_stats():
         entries=5, words=1400, days_written=3, current_streak=2, longest_streak=2
     )
     assert calendar_stats({}, TODAY) == CalendarStats(0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("year", "day", "expected"),
+    [
+        (2023, date(2024, 6, 3), date(2023, 6, 3)),
+        (2025, date(2024, 2, 29), date(2025, 2, 28)),  # no 29th: the 28th
+        (2028, date(2024, 2, 29), date(2028, 2, 29)),
+        (2100, date(2024, 2, 29), date(2100, 2, 28)),  # not a leap year (century)
+        (2000, date(2024, 2, 29), date(2000, 2, 29)),  # a leap year (400)
+        (2023, date(2024, 2, 28), date(2023, 2, 28)),
+        (2023, date(2024, 3, 1), date(2023, 3, 1)),
+    ],
+)
+def test_same_day_in_another_year(year, day, expected):
+    assert same_day_in(year, day) == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "keys"),
+    [
+        (date(2025, 6, 3), ((6, 3),)),
+        (date(2025, 2, 28), ((2, 28), (2, 29))),  # leap-day entries show on the 28th
+        (date(2024, 2, 28), ((2, 28),)),  # a leap year has its own 29th
+        (date(2024, 2, 29), ((2, 29),)),
+        (date(2025, 3, 1), ((3, 1),)),
+    ],
+)
+def test_on_this_day_keys(today, keys):
+    assert on_this_day_keys(today) == keys

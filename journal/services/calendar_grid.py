@@ -129,6 +129,27 @@ def next_month(year: int, month: int) -> tuple[int, int] | None:
     return (year + 1, 1) if year < MAX_YEAR else None
 
 
+def same_day_in(year: int, day: date) -> date:
+    """The same month and day in another year; 29 February is 28 February in a common year.
+
+    For "on this day": an entry of 29 February 2024 shows on 28 February 2025.
+    """
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return day.replace(year=year)
+
+
+def on_this_day_keys(today: date) -> tuple[tuple[int, int], ...]:
+    """The (month, day) pairs "on this day" looks for in earlier years.
+
+    On 28 February of a common year that is also 29 February, which has no day of
+    its own that year; on 29 February it is only 29 February.
+    """
+    if today.month == 2 and today.day == 28 and not calendar.isleap(today.year):
+        return ((2, 28), (2, 29))
+    return ((today.month, today.day),)
+
+
 def shade_levels(days: Mapping[date, DayTotals]) -> dict[date, int]:
     """A level 0–4 for each day given: 0 with no entries, else 1–4 by word-count quantile.
 

@@ -249,7 +249,7 @@ def test_entry_json_has_the_contract_fields(
     item = client.get("/api/v1/entries").get_json()["items"][0]
     assert set(item) == {
         "id", "title", "body", "body_html", "visibility", "tags", "author",
-        "created_at", "updated_at", "url",
+        "date", "timezone", "created_at", "updated_at", "url",
     }  # fmt: skip
     assert item["id"] == entry_id
     assert item["title"] == "Hello"

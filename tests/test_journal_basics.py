@@ -61,9 +61,8 @@ def test_empty_journal_tells_a_visitor_how_to_start(client: FlaskClient) -> None
     response = client.get("/")
     assert response.status_code == 200
     soup = BeautifulSoup(text_of(response), "html.parser")
-    empty = soup.select_one(".empty")
-    assert "No entries yet." in empty.get_text()
-    links = {a["href"] for a in empty.select("a")}
+    assert "No one has shared an entry yet." in soup.select_one(".empty").get_text()
+    links = {a["href"] for a in soup.select_one(".intro").select("a")}
     assert links == {"/register", "/login"}
     assert soup.select_one(".pagination") is None
 
@@ -212,7 +211,7 @@ ENTRY_RULES = [
     pytest.param({"visibility": "friends"}, "visibility", "Not a valid choice", id="visibility"),
     pytest.param({"tags": "a b"}, "tags", "'a b' is not a tag", id="tag-space"),
     pytest.param({"tags": "c++"}, "tags", "'c++' is not a tag", id="tag-punctuation"),
-    pytest.param({"tags": "café"}, "tags", "'café' is not a tag", id="tag-not-ascii"),
+    pytest.param({"tags": "a/b"}, "tags", "'a/b' is not a tag", id="tag-slash"),
     pytest.param({"tags": "t" * 33}, "tags", "is not a tag", id="tag-33-chars"),
     pytest.param(
         {"tags": ", ".join(f"tag{n}" for n in range(11))}, "tags", "at most 10", id="11-tags"
@@ -355,7 +354,7 @@ def test_anyone_can_read_a_public_entry(app: Flask, client: FlaskClient, user: U
     assert soup.select_one("h1").get_text(strip=True) == "Open letter"
     assert soup.select_one(".prose").decode_contents() == "<p>Body of Open letter.</p>\n"
     assert soup.select_one(".author").get_text() == "alice"
-    assert soup.select_one("time")["datetime"] == "2026-03-01T09:00:00+00:00"
+    assert soup.select_one("time.dated")["datetime"] == "2026-03-01T09:00+00:00"
     assert [li.get_text() for li in soup.select(".tags li")] == ["letters", "open"]
     assert soup.select_one(".badge-private") is None
     assert "edited" not in soup.select_one(".meta").get_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 from flask_migrate import check, downgrade, upgrade
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, text, update
 
 from journal import create_app, init_migrations
 from journal.extensions import db
@@ -231,15 +231,24 @@ def test_search_migration_indexes_existing_rows_and_goes_back(empty_database_url
     init_migrations(app)
     with app.app_context():
         upgrade(revision="0001")
-        author = User(
-            username="old", username_key="old", email="o@example.org",
-            email_key="o@example.org", password_hash=PASSWORD_HASH,
-        )  # fmt: skip
-        db.session.add(author)
-        db.session.flush()
-        db.session.add(Entry(author=author, title="before", body="walrus", is_public=True))
+        # Rows written under the first revision, as that schema had them.
+        db.session.execute(
+            text(
+                "INSERT INTO users (id, username, username_key, email, email_key,"
+                " password_hash, created_at) VALUES (1, 'old', 'old', 'o@example.org',"
+                " 'o@example.org', :hash, :now)"
+            ),
+            {"hash": PASSWORD_HASH, "now": utcnow()},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO entries (id, author_id, title, body, body_html, is_public,"
+                " created_at, updated_at) VALUES (1, 1, 'before', 'walrus', '', :yes, :now, :now)"
+            ),
+            {"yes": True, "now": utcnow()},
+        )
         db.session.commit()
-        upgrade(revision="0002")
+        upgrade()
         assert found_titles(None, "walrus") == ["before"]
         db.session.rollback()  # release the read lock: the migrations ALTER the table
         check()  # autogenerate sees no difference: the search index stays out of the models

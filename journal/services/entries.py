@@ -67,6 +67,8 @@ def is_tag_name(name: str) -> bool:
 
 def normalise_tags(names: Sequence[str]) -> list[str]:
     """Normalised, de-duplicated tag names; raises ``ValidationFailed`` naming every bad one."""
+    if any(not name.strip() for name in names):
+        raise ValidationFailed.on("tags", "A tag cannot be empty.")
     checked = tag_rules.check_tags(names)
     if checked.refused or checked.too_many:
         raise ValidationFailed({"tags": checked.messages()})

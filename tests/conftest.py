@@ -6,6 +6,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,12 +238,14 @@ def make_entry(app: Flask) -> Callable[..., int]:
         body: str = "Some words.",
         visibility: str = "public",
         tags: tuple[str, ...] = (),
+        date: datetime | None = None,
+        timezone: str = "",
     ) -> int:
         with app.app_context():
             writer = db.session.get(User, author.id)
             assert writer is not None
-            entry = create_entry(writer, EntryInput(title, body, visibility, tags))
-            return entry.id
+            data = EntryInput(title, body, visibility, tags, date, timezone)
+            return create_entry(writer, data).id
 
     return make
 

@@ -9,8 +9,8 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
-from journal.blueprints.api.problems import PROBLEM_MIMETYPE
 from journal.blueprints.api.schemas import ProblemSchema
+from journal.problems import PROBLEM_MIMETYPE
 
 SETTINGS: dict[str, Any] = {
     "API_TITLE": "Journal API",

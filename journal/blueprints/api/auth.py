@@ -12,8 +12,8 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response
 
-from journal.blueprints.api.problems import problem_response
 from journal.models import ApiToken, User
+from journal.problems import problem_response
 from journal.services import accounts, tokens
 
 REALM = "Journal API"

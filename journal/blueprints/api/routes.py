@@ -12,7 +12,6 @@ from sqlalchemy import Select, false
 
 from journal.blueprints.api import bp
 from journal.blueprints.api.auth import api_token, api_user, basic_auth, token_auth, token_user
-from journal.blueprints.api.problems import InvalidFields
 from journal.blueprints.api.schemas import (
     PER_PAGE_MAX,
     EntryChangesSchema,
@@ -27,6 +26,7 @@ from journal.blueprints.api.schemas import (
 from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
+from journal.problems import InvalidFields
 from journal.services import accounts, entries, tokens
 from journal.services.entries import EntryInput
 from journal.urls import external_url

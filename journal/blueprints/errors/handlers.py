@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import g, render_template, request
+from flask import g
 from sqlalchemy import inspect
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from journal.blueprints.api.problems import problem_response
 from journal.blueprints.errors import bp
+from journal.error_pages import render_error
 from journal.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
-
-
-def render_error(error: HTTPException) -> Response:
-    """The error page for ``error``, keeping its status and headers (``Allow``, ``Retry-After``)."""
-    if request.path.startswith("/api/"):
-        return problem_response(error)
-    response = error.get_response()
-    response.set_data(render_template("errors/error.html", error=error))
-    response.mimetype = "text/html"
-    return response
 
 
 @bp.app_errorhandler(HTTPException)

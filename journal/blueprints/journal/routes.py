@@ -21,9 +21,9 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import Select
 
-from journal.blueprints.errors.handlers import render_error
 from journal.blueprints.journal import bp
 from journal.blueprints.journal.forms import EntryForm
+from journal.error_pages import render_error
 from journal.exceptions import ValidationFailed
 from journal.feeds import FEED_TYPE, atom_feed
 from journal.models import Entry, User

@@ -37,3 +37,12 @@ def test_a_blueprint_imports_no_other_blueprint(blueprint: str) -> None:
         if any(module == other or module.startswith(other + ".") for other in others)
     }
     assert crossing == set()
+
+
+def test_only_the_identity_module_touches_flask_logins_private_user() -> None:
+    touching = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "_login_user" in path.read_text(encoding="utf-8").replace("loaded_login_user", "")
+    )
+    assert touching == ["identity.py"]

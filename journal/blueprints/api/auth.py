@@ -64,18 +64,6 @@ def token_auth_failed(status: int) -> Response:
     )
 
 
-def api_user() -> User | None:
-    """The user the request's bearer token (or Basic credentials) named, else ``None``."""
-    user: User | None = token_auth.current_user()
-    return user
-
-
-def token_user() -> User:
-    """The user of a view that requires a token (``token_auth.login_required`` ran first)."""
-    user: User = token_auth.current_user()
-    return user
-
-
 def api_token() -> ApiToken:
     """The token record the request authenticated with."""
     record: ApiToken = g.api_token

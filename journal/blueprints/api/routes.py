@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, false
 
 from journal.blueprints.api import bp
-from journal.blueprints.api.auth import api_token, api_user, basic_auth, token_auth, token_user
+from journal.blueprints.api.auth import api_token, basic_auth, token_auth
 from journal.blueprints.api.schemas import (
     PER_PAGE_MAX,
     EntryChangesSchema,
@@ -124,7 +124,7 @@ def list_entries(
     Anonymous callers see public entries; with a token, your private entries too.
     """
     per_page = min(per_page, PER_PAGE_MAX)
-    parts = filtered_entries(api_user(), q, tag, author)
+    parts = filtered_entries(token_auth.current_user(), q, tag, author)
     found = entries.paginate(parts, page, per_page, entries.fetch_entries)
     next_url = None
     if found.has_next:
@@ -150,7 +150,7 @@ def list_entries(
 def new_entry(data: dict[str, Any]) -> tuple[Entry, dict[str, str]]:
     """Write a new entry; it is private unless its visibility is public."""
     try:
-        entry = entries.create_entry(token_user(), EntryInput(**data))
+        entry = entries.create_entry(token_auth.current_user(), EntryInput(**data))
     except ValidationFailed as error:
         raise InvalidFields(error.errors) from None
     return entry, {"Location": external_url("api.show_entry", entry_id=entry.id)}
@@ -164,7 +164,7 @@ def new_entry(data: dict[str, Any]) -> tuple[Entry, dict[str, str]]:
 @problem(404, "No entry here that you may see")
 def show_entry(entry_id: int) -> Entry:
     """Read one entry. Another user's private entry is 404, as on the pages."""
-    return entries.get_entry(entry_id, api_user())
+    return entries.get_entry(entry_id, token_auth.current_user())
 
 
 @bp.route(f"/entries/{ENTRY_ID}", methods=["PATCH"])
@@ -177,7 +177,7 @@ def show_entry(entry_id: int) -> Entry:
 @problem(404, "No entry here that you may see")
 def edit_entry(changes: dict[str, Any], entry_id: int) -> Entry:
     """Change some fields of your entry; the fields not sent stay as they are."""
-    entry = entries.get_entry_for_change(entry_id, token_user())
+    entry = entries.get_entry_for_change(entry_id, token_auth.current_user())
     current = EntryInput(
         title=entry.title,
         body=entry.body,
@@ -199,7 +199,7 @@ def edit_entry(changes: dict[str, Any], entry_id: int) -> Entry:
 @problem(404, "No entry here that you may see")
 def delete_entry(entry_id: int) -> None:
     """Delete your entry for good."""
-    entries.delete_entry(entries.get_entry_for_change(entry_id, token_user()))
+    entries.delete_entry(entries.get_entry_for_change(entry_id, token_auth.current_user()))
 
 
 # --- people ------------------------------------------------------------------------------

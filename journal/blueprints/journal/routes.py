@@ -26,17 +26,12 @@ from journal.blueprints.journal.forms import EntryForm
 from journal.error_pages import render_error
 from journal.exceptions import ValidationFailed
 from journal.feeds import FEED_TYPE, atom_feed
+from journal.identity import signed_in_user
 from journal.models import Entry, User
 from journal.services import entries
 from journal.services.entries import EntryCard, Page
 
 FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
-
-
-def viewer() -> User | None:
-    """The signed-in user, or ``None`` for an anonymous visitor."""
-    user: User | None = current_user if current_user.is_authenticated else None
-    return user
 
 
 # More digits than this is a page no listing reaches (and an offset the database refuses).
@@ -84,7 +79,7 @@ def listing(query: Select[Entry]) -> Page[EntryCard]:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Every entry the viewer may see, newest first."""
-    page = listing(entries.visible_entries(viewer()))
+    page = listing(entries.visible_entries(signed_in_user()))
     return render_template("journal/index.html", page=page)
 
 
@@ -92,14 +87,14 @@ def index() -> ResponseReturnValue:
 def user_page(username: str) -> ResponseReturnValue:
     """One person's entries that the viewer may see; an unknown name is 404."""
     author = entries.get_user(username)
-    page = listing(entries.entries_by(viewer(), author))
+    page = listing(entries.entries_by(signed_in_user(), author))
     return render_template("journal/user.html", author=author, page=page)
 
 
 @bp.get("/tags/<tag>")
 def tag_page(tag: str) -> ResponseReturnValue:
     """Entries with this tag that the viewer may see; a tag with none is an empty page."""
-    page = listing(entries.entries_tagged(viewer(), tag))
+    page = listing(entries.entries_tagged(signed_in_user(), tag))
     return render_template("journal/tag.html", tag=tag.lower(), page=page)
 
 
@@ -111,7 +106,7 @@ def search() -> ResponseReturnValue:
     snippets: dict[int, Markup] = {}
     if query:
         page = entries.paginate(
-            entries.search_entries(viewer(), query),
+            entries.search_entries(signed_in_user(), query),
             page_number(),
             current_app.config["ENTRIES_PER_PAGE"],
             entries.fetch_cards,
@@ -160,7 +155,7 @@ def new_entry() -> ResponseReturnValue:
 @bp.get("/entries/<int:entry_id>")
 def show_entry(entry_id: int) -> ResponseReturnValue:
     """One entry, if the viewer may see it (another's private entry is 404)."""
-    entry = entries.read_entry(entry_id, viewer())
+    entry = entries.read_entry(entry_id, signed_in_user())
     return render_template("journal/entry.html", entry=entry)
 
 

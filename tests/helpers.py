@@ -1,10 +1,11 @@
-"""Helpers for tests: reading CSRF tokens and posting forms as a browser does."""
+"""Helpers for tests: CSRF tokens, posting forms as a browser does, reading pages back."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -45,3 +46,13 @@ def count(app: Flask, model: Any) -> int:
     """How many rows of ``model`` are stored."""
     with app.app_context():
         return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def soup(response: TestResponse) -> BeautifulSoup:
+    """The page of ``response``, parsed."""
+    return BeautifulSoup(text_of(response), "html.parser")
+
+
+def titles(response: TestResponse) -> list[str]:
+    """The titles of the entry cards on a listing page, top to bottom."""
+    return [node.get_text(strip=True) for node in soup(response).select("article.entry-card h2")]

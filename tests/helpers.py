@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from journal.extensions import db
+from journal.models import User
 from journal.services.passwords import hash_password
 
 PASSWORD = "a long and unusual passphrase"
@@ -56,3 +58,20 @@ def soup(response: TestResponse) -> BeautifulSoup:
 def titles(response: TestResponse) -> list[str]:
     """The titles of the entry cards on a listing page, top to bottom."""
     return [node.get_text(strip=True) for node in soup(response).select("article.entry-card h2")]
+
+
+def write_entry(
+    app: Flask,
+    author: User,
+    title: str = "A day",
+    body: str = "Some words.",
+    visibility: str = "public",
+    tags: Sequence[str] = (),
+) -> int:
+    """Save an entry by ``author`` through the service, as the form would; returns its id."""
+    from journal.services.entries import EntryInput, create_entry
+
+    with app.app_context():
+        writer = db.session.get(User, author.id)
+        assert writer is not None
+        return create_entry(writer, EntryInput(title, body, visibility, tuple(tags))).id

@@ -41,7 +41,7 @@ def create_app(config_name: str | None = None) -> Flask:
     _init_logging(app)
     _init_proxies(app)
     _init_extensions(app)
-    _init_request_checks(app)
+    _init_request_hooks(app)
     _register_blueprints(app)
     _register_cli(app)
     return app
@@ -78,7 +78,7 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["talisman"] = Talisman(app, **talisman_options(app.config))
 
 
-def _init_request_checks(app: Flask) -> None:
+def _init_request_hooks(app: Flask) -> None:
     from journal.security import add_hsts, refuse_nul_characters
     from journal.static_files import init_static_files
 

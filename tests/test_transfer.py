@@ -443,3 +443,36 @@ def test_an_import_that_takes_too_long_is_refused_before_any_write(app_factory, 
     assert response.status_code == 422
     assert "takes too long to import in one go" in html.unescape(text_of(response))
     assert count(app, Entry) == 0
+
+
+def test_other_writers_wait_for_an_import_instead_of_failing(app, user, make_user):
+    from journal.services import transfer
+    from tests.helpers import PASSWORD, post_form
+
+    bob = make_user("bob")
+    writer = app.test_client()
+    post_form(writer, "/login", username="bob", password=PASSWORD)
+    parsed = parse_import(
+        jrnl(*(jrnl_entry(title=f"E{n}", body="Words " * 300) for n in range(400)))
+    )
+    importing = threading.Event()
+    done = threading.Event()
+
+    def run():
+        with app.app_context():
+            importing.set()
+            transfer.import_entries(db.session.get(User, user.id), parsed)
+            db.session.remove()
+        done.set()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    importing.wait()
+    statuses = []
+    while not done.is_set() or not statuses:
+        response = post_form(writer, "/entry", title=f"Bob {len(statuses)}", body="Meanwhile")
+        statuses.append(response.status_code)
+    thread.join()
+    assert set(statuses) == {302}
+    assert count(app, Entry) == 400 + len(statuses)
+    assert len(stored_entries(app, bob.id)) == len(statuses)

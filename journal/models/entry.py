@@ -29,6 +29,7 @@ class Tag(Model):
     """A normalised tag name (``a-z 0-9 -``, 1-32 characters)."""
 
     __tablename__ = "tags"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused (migration 0003)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(32), unique=True)
@@ -48,6 +49,8 @@ class Entry(Model):
         Index("ix_entries_created", "created_at", "id", "is_public", "author_id"),
         Index("ix_entries_author_created", "author_id", "created_at", "id"),
         Index("ix_entries_public_created", "is_public", "created_at", "id"),
+        # A deleted entry's id is never handed out again (migration 0003).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, insert, select, text
 
 from journal.extensions import db
 from journal.markdown import render_markdown
@@ -203,8 +203,21 @@ def _bulk_connection() -> Iterator[Connection]:
             connection.commit()
 
 
+def _last_issued_id(connection: Connection, table: str) -> int:
+    """The largest id the database has handed out for ``table``, deleted rows included."""
+    if connection.dialect.name == "postgresql":
+        issued = "pg_sequence_last_value(pg_get_serial_sequence(:table, 'id')::regclass)"
+        larger = "greatest"
+    else:  # SQLite: AUTOINCREMENT keeps the largest id ever used in sqlite_sequence
+        issued = "(SELECT seq FROM sqlite_sequence WHERE name = :table)"
+        larger = "max"
+    query = f"SELECT {larger}(coalesce({issued}, 0), coalesce(max(id), 0)) FROM {table}"  # noqa: S608
+    return int(connection.scalar(text(query), {"table": table}) or 0)
+
+
 def _next_id(connection: Connection, model: type[User] | type[Entry]) -> int:
-    return int(connection.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
+    # Never an id that was used before, even by a row deleted since (migration 0003).
+    return _last_issued_id(connection, model.__tablename__) + 1
 
 
 def _insert_users(connection: Connection, rng: random.Random, count: int) -> list[int]:
@@ -309,10 +322,8 @@ def _advance_sequences(connection: Connection) -> None:
         return
     for table in ("users", "tags", "entries"):
         connection.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
-            )
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), :next, false)"),
+            {"next": _last_issued_id(connection, table) + 1},
         )
     connection.commit()
 

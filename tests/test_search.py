@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 from flask_migrate import check, downgrade, upgrade
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, text, update
 
 from journal import create_app, init_migrations
 from journal.extensions import db
+from journal.markdown import render_markdown
 from journal.models import Entry, User, utcnow
 from journal.services import entries, search
 from journal.services.search import fts5_query, highlight, query_words
@@ -184,7 +185,11 @@ def test_search_results_page_past_the_end_is_404(app_factory, make_user, make_en
 
 
 def test_rows_written_in_bulk_are_indexed_changed_and_removed(app, client, user):
-    """The seeder writes with core INSERTs: the database keeps the index in step itself."""
+    """The seeder writes with core INSERTs: the database keeps the index in step itself.
+
+    An insert without ``body_text`` gets it from the body; an update of the body writes its
+    plain text too (the index reads ``body_text``).
+    """
     now = utcnow()
     row = {"title": "bulk", "body": "zebra", "body_html": "", "is_public": True}
     with app.app_context():
@@ -195,7 +200,7 @@ def test_rows_written_in_bulk_are_indexed_changed_and_removed(app, client, user)
         db.session.commit()
     assert titles(client.get("/search?q=zebra")) == ["bulk"] * 3
     with app.app_context():
-        db.session.execute(update(Entry).values(body="giraffe"))
+        db.session.execute(update(Entry).values(body="giraffe", body_text="giraffe"))
         db.session.commit()
     assert titles(client.get("/search?q=zebra")) == []
     assert titles(client.get("/search?q=giraffe")) == ["bulk"] * 3
@@ -226,28 +231,47 @@ def test_search_service_returns_selects_of_entries(app, user, make_entry):
 
 
 def test_search_migration_indexes_existing_rows_and_goes_back(empty_database_url, monkeypatch):
+    """Rows written before the search migrations are found, with plain-text extracts."""
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     app = create_app("testing")
     init_migrations(app)
     with app.app_context():
         upgrade(revision="0001")
-        author = User(
-            username="old", username_key="old", email="o@example.org",
-            email_key="o@example.org", password_hash=PASSWORD_HASH,
-        )  # fmt: skip
-        db.session.add(author)
-        db.session.flush()
-        db.session.add(Entry(author=author, title="before", body="walrus", is_public=True))
+        # Written with the columns of revision 0001 (the model has more since).
+        db.session.execute(
+            text(
+                "INSERT INTO users (username, username_key, email, email_key, password_hash, "
+                "created_at) VALUES ('old', 'old', 'o@example.org', 'o@example.org', :hash, :now)"
+            ),
+            {"hash": PASSWORD_HASH, "now": utcnow()},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO entries (author_id, title, body, body_html, is_public, created_at, "
+                "updated_at) SELECT id, 'before', :body, :html, true, :now, :now FROM users"
+            ),
+            {"body": OLD_BODY, "html": render_markdown(OLD_BODY), "now": utcnow()},
+        )
         db.session.commit()
-        upgrade(revision="0002")
-        assert found_titles(None, "walrus") == ["before"]
-        db.session.rollback()  # release the read lock: the migrations ALTER the table
-        check()  # autogenerate sees no difference: the search index stays out of the models
-        downgrade(revision="0001")
-        upgrade()
-        assert found_titles(None, "walrus") == ["before"]
+        for _ in range(2):
+            upgrade()
+            assert found_titles(None, "walrus") == ["before"]
+            assert plain_snippet("walrus").endswith("walrus on the ice and a seal")
+            db.session.rollback()  # release the read lock: the migrations ALTER the table
+            check()  # autogenerate sees no difference: the search index stays out of the models
+            downgrade(revision="0001")
         db.session.remove()
         db.engine.dispose()
+
+
+OLD_BODY = "A **walrus** on the ice\n\n- and a *seal*\n"
+
+
+def plain_snippet(words: str) -> str:
+    """The text of the first match's extract, markers removed."""
+    found = entries.paginate(entries.search_entries(None, words), 1, 1, entries.fetch_entries)
+    extract = entries.search_snippets(found.items, words)[found.items[0].id]
+    return BeautifulSoup(str(extract), "html.parser").get_text()
 
 
 def test_search_link_in_results_leads_to_the_entry(client, user, make_entry):
@@ -297,10 +321,10 @@ def test_result_pages_walk_the_ranked_part_then_the_rest(
 def test_a_common_word_ranks_title_matches_first_then_newest(
     monkeypatch, app, client, user, make_entry
 ):
-    """Past COMMON_WORD matches SQLite skips bm25 (it counts every match of the word) and
+    """Past BM25_MATCHES_MAX matches SQLite skips bm25 (it counts every match of the word) and
     ranks the newest candidates by whether the title has every word; PostgreSQL's ts_rank
     needs no such count and also puts the title match first here."""
-    monkeypatch.setattr(search, "COMMON_WORD", 1)
+    monkeypatch.setattr(search, "BM25_MATCHES_MAX", 1)
     make_entry(user, title="Ibis at dawn", body="an ibis")  # oldest, in the title
     make_entry(user, title="walk", body="ibis ibis ibis ibis")
     make_entry(user, title="later", body="one ibis")

@@ -321,10 +321,10 @@ def test_result_pages_walk_the_ranked_part_then_the_rest(
 def test_a_common_word_ranks_title_matches_first_then_newest(
     monkeypatch, app, client, user, make_entry
 ):
-    """Past BM25_MATCHES_MAX matches SQLite skips bm25 (it counts every match of the word) and
+    """Past COMMON_WORD_MATCHES matches SQLite skips bm25 (it counts every match of the word) and
     ranks the newest candidates by whether the title has every word; PostgreSQL's ts_rank
     needs no such count and also puts the title match first here."""
-    monkeypatch.setattr(search, "BM25_MATCHES_MAX", 1)
+    monkeypatch.setattr(search, "COMMON_WORD_MATCHES", 1)
     make_entry(user, title="Ibis at dawn", body="an ibis")  # oldest, in the title
     make_entry(user, title="walk", body="ibis ibis ibis ibis")
     make_entry(user, title="later", body="one ibis")

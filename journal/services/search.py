@@ -33,10 +33,10 @@ from journal.models import Entry
 
 QUERY_MAX = 200
 CANDIDATES = 200
-# bm25 weighs each word by how rare it is, and FTS5 finds out by counting the word's
-# matches over the whole index on every search: 45 ms for a word in each of a million
-# entries. Past this many matches, a word is ranked by the title instead (see ``matching``).
-BM25_MATCHES_MAX = 10_000
+# A search with more matches than this is common, and is run another way (see ``matching``):
+# SQLite ranks it by the title, since bm25 counts every match of each word (45 ms for a word
+# in each of a million entries); PostgreSQL walks the newest entries instead of the index.
+COMMON_WORD_MATCHES = 10_000
 # Result pages say how many matched, counted up to this bound ("more than 1,000").
 MATCHES_COUNTED = 1_000
 MARK_START = "\x02"
@@ -85,25 +85,29 @@ def matching(query: Select[Entry], text: str) -> tuple[Select[Entry], ...]:
     newest: list[UnaryExpression[Any]] = [Entry.created_at.desc(), Entry.id.desc()]
     if _dialect() == "postgresql":
         tsquery = func.websearch_to_tsquery(_ENGLISH, " ".join(words))
-        # Every match's id, found through the GIN index first, and only then ordered.
-        # Written as ``WHERE search_vector @@ q ORDER BY id DESC LIMIT n``, the planner
-        # guesses thousands of matches for a word that has six and walks the primary key
-        # backwards, testing every row (0.6 s at a million entries). A MATERIALIZED CTE is
-        # planned on its own, with no ORDER BY or LIMIT to tempt it, and is computed once for
-        # both parts: the only index that answers ``@@`` is the GIN one.
-        matched = (
-            select(Entry.id.label("id"))
-            .where(_VECTOR.op("@@")(tsquery))
-            .cte("matched")
-            .prefix_with("MATERIALIZED")
-        )
+        found = _VECTOR.op("@@")(tsquery)
+        by_rank = [func.ts_rank(_VECTOR, tsquery).desc(), *newest]
+        if more_than(COMMON_WORD_MATCHES, select(literal_column("1")).where(found)):
+            # Matches are everywhere: walking the newest entries finds the candidates (and
+            # a page of older ones) within a few thousand rows, and the planner, whose
+            # statistics know a frequent word, does so. Reading every match through the
+            # GIN index would cost one row per match: 120 ms at 50,000 entries.
+            candidates = select(Entry.id).where(found).order_by(Entry.id.desc()).limit(CANDIDATES)
+            oldest = select(func.min(candidates.subquery().c.id)).scalar_subquery()
+            best = query.where(Entry.id.in_(candidates)).order_by(None).order_by(*by_rank)
+            rest = query.where(found, Entry.id < oldest).order_by(None).order_by(Entry.id.desc())
+            return best, rest
+        # At most ``COMMON_WORD_MATCHES`` matches: their ids are found through the GIN index
+        # first, and only then ordered. Written as ``WHERE search_vector @@ q ORDER BY id DESC
+        # LIMIT n``, the planner guesses thousands of matches for a word that has six (its
+        # estimate for a word missing from the statistics) and walks the primary key
+        # backwards testing every row: 0.6 s at a million entries. A MATERIALIZED CTE is
+        # planned on its own, with no ORDER BY or LIMIT to tempt it, and read by both parts.
+        matched = select(Entry.id.label("id")).where(found).cte("matched")
+        matched = matched.prefix_with("MATERIALIZED")
         candidates = select(matched.c.id).order_by(matched.c.id.desc()).limit(CANDIDATES)
         oldest = select(func.min(candidates.subquery().c.id)).scalar_subquery()
-        best = (
-            query.where(Entry.id.in_(candidates))
-            .order_by(None)
-            .order_by(func.ts_rank(_VECTOR, tsquery).desc(), *newest)
-        )
+        best = query.where(Entry.id.in_(candidates)).order_by(None).order_by(*by_rank)
         older = select(matched.c.id).where(matched.c.id < oldest)
         rest = query.where(Entry.id.in_(older)).order_by(None).order_by(Entry.id.desc())
         return best, rest
@@ -145,8 +149,14 @@ def matching(query: Select[Entry], text: str) -> tuple[Select[Entry], ...]:
     return best, rest
 
 
+def more_than(bound: int, rows: Select[Any]) -> bool:
+    """Whether ``rows`` has more than ``bound`` rows, reading at most ``bound + 1`` of them."""
+    limited = rows.select_from(Entry).limit(bound + 1).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(limited)) or 0) > bound
+
+
 def any_common(words: Sequence[str]) -> bool:
-    """Whether any word matches more than ``BM25_MATCHES_MAX`` entries (SQLite; one statement).
+    """Whether any word matches more than ``COMMON_WORD_MATCHES`` entries (SQLite; one statement).
 
     Each count stops at the bound, so this costs at most that many index reads a word.
     """
@@ -155,13 +165,13 @@ def any_common(words: Sequence[str]) -> bool:
         .select_from(
             select(entries_fts.c.rowid)
             .where(_FTS.op("MATCH")(fts5_query([word])))
-            .limit(BM25_MATCHES_MAX + 1)
+            .limit(COMMON_WORD_MATCHES + 1)
             .subquery()
         )
         .scalar_subquery()
         for word in dict.fromkeys(words)
     ]
-    return any(count > BM25_MATCHES_MAX for count in db.session.execute(select(*counts)).one())
+    return any(count > COMMON_WORD_MATCHES for count in db.session.execute(select(*counts)).one())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from journal.blueprints.api.auth import api_token, api_user, basic_auth, token_a
 from journal.blueprints.api.problems import InvalidFields
 from journal.blueprints.api.schemas import (
     PER_PAGE_MAX,
+    TOTAL_COUNTED,
     EntryChangesSchema,
     EntryListQuerySchema,
     EntryPageSchema,
@@ -27,7 +28,7 @@ from journal.blueprints.api.schemas import (
 from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
-from journal.services import accounts, entries, tokens
+from journal.services import accounts, entries, search, tokens
 from journal.services.entries import EntryInput
 from journal.urls import external_url
 
@@ -132,11 +133,13 @@ def list_entries(
             key: value for key, value in (("q", q), ("tag", tag), ("author", author)) if value
         }
         next_url = external_url("api.list_entries", page=page + 1, per_page=per_page, **filters)
+    total = search.count_up_to(parts, TOTAL_COUNTED)
     return {
         "items": found.items,
         "page": page,
         "per_page": per_page,
-        "total": sum(entries.count_rows(part) for part in parts),
+        "total": total.value,
+        "total_is_exact": total.exact,
         "next": next_url,
     }
 

@@ -336,3 +336,82 @@ def test_a_common_word_ranks_title_matches_first_then_newest(
         if db.engine.dialect.name == "sqlite":
             assert search.any_common(["ibis"]) and not search.any_common(["dawn"])
             assert shown == ["Ibis at dawn", "later", "walk"]  # the rest newest first
+
+
+MARKDOWN_BODIES = {
+    "bold": ("Flew on **the zeppelin** today", "Flew on the zeppelin today"),
+    "list": ("- the zeppelin\n- a kite\n", "zeppelin a kite"),
+    "heading and link": ("# Zeppelin\n\n[the zeppelin](https://example.org)", "Zeppelin the"),
+    "emphasis inside a word": ("*zep*pelin rides", "zeppelin rides"),
+    "table": ("| a | b |\n|---|---|\n| zeppelin | kite |", "zeppelin kite"),
+    "code": ("```\nzeppelin = 1\n```", "zeppelin"),
+}
+
+
+@pytest.mark.parametrize(("body", "shown"), MARKDOWN_BODIES.values(), ids=MARKDOWN_BODIES.keys())
+def test_snippet_shows_the_text_a_reader_sees_not_the_markdown(
+    client, user, make_entry, body, shown
+):
+    make_entry(user, title="Flight", body=body)
+    snippet = soup(client.get("/search?q=zeppelin")).select_one("article.entry-card .snippet")
+    text = " ".join(snippet.get_text().split())
+    assert shown in text
+    assert not any(markup in text for markup in ("*", "#", "|", "`", "](", "- "))
+    assert [mark.get_text().lower() for mark in snippet.select("mark")][:1] == ["zeppelin"]
+
+
+def test_editing_an_entry_reindexes_its_plain_text(app, client, user, make_entry):
+    entry_id = make_entry(user, title="Trip", body="By **balloon**")
+    with app.app_context():
+        entry = entries.get_entry(entry_id, None)
+        entries.update_entry(entry, entries.EntryInput("Trip", "By _airship_", "public"))
+    assert titles(client.get("/search?q=balloon")) == []
+    snippet = soup(client.get("/search?q=airship")).select_one(".snippet")
+    assert snippet.get_text().strip().endswith("airship")
+    assert "_" not in snippet.get_text()
+
+
+def result_count(response) -> str | None:
+    found = soup(response).select_one(".result-count")
+    return " ".join(found.get_text().split()) if found else None
+
+
+@pytest.mark.parametrize(
+    ("matching", "counted", "said"),
+    [
+        (0, 1000, None),
+        (1, 1000, "1 entry matches “pelican”."),
+        (3, 1000, "3 entries match “pelican”."),
+        (3, 3, "3 entries match “pelican”."),
+        (4, 3, "More than 3 entries match “pelican”."),
+    ],
+)
+def test_results_say_how_many_matched(
+    monkeypatch, client, user, make_entry, matching, counted, said
+):
+    monkeypatch.setattr(search, "MATCHES_COUNTED", counted)
+    monkeypatch.setattr(search, "CANDIDATES", 2)  # the count spans both parts
+    for number in range(matching):
+        make_entry(user, title=f"bird {number}", body="a pelican")
+    make_entry(user, title="private", body="a pelican", visibility="private")
+    make_entry(user, title="other", body="a heron")
+    assert result_count(client.get("/search?q=pelican")) == said
+
+
+@pytest.mark.parametrize(
+    ("public", "counted", "total", "exact"),
+    [(0, 3, 0, True), (3, 3, 3, True), (4, 3, 3, False), (5, 10, 5, True)],
+)
+def test_api_total_is_counted_up_to_a_bound(
+    monkeypatch, client, user, make_entry, public, counted, total, exact
+):
+    from journal.blueprints.api import routes as api_routes
+
+    monkeypatch.setattr(api_routes, "TOTAL_COUNTED", counted)
+    for number in range(public):
+        make_entry(user, title=f"note {number}", body="words")
+    make_entry(user, title="hidden", body="words", visibility="private")
+    for query in ("", "?q=words"):
+        listing = client.get(f"/api/v1/entries{query}").get_json()
+        assert (listing["total"], listing["total_is_exact"]) == (total, exact)
+        assert len(listing["items"]) == public

@@ -28,6 +28,7 @@ from journal.exceptions import ValidationFailed
 from journal.feeds import FEED_TYPE, atom_feed
 from journal.models import Entry, User
 from journal.services import entries
+from journal.services import search as search_service
 from journal.services.entries import EntryCard, Page
 
 FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
@@ -109,9 +110,11 @@ def search() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()
     page: Page[EntryCard] | None = None
     snippets: dict[int, Markup] = {}
+    matched: search_service.Count | None = None
     if query:
+        parts = entries.search_entries(viewer(), query)
         page = entries.paginate(
-            entries.search_entries(viewer(), query),
+            parts,
             page_number(),
             current_app.config["ENTRIES_PER_PAGE"],
             entries.fetch_cards,
@@ -119,7 +122,10 @@ def search() -> ResponseReturnValue:
         if not page.items and page.number > 1:
             abort(404)
         snippets = entries.search_snippets(page.items, query)
-    return render_template("journal/search.html", query=query, page=page, snippets=snippets)
+        matched = search_service.count_up_to(parts, search_service.MATCHES_COUNTED)
+    return render_template(
+        "journal/search.html", query=query, page=page, snippets=snippets, matched=matched
+    )
 
 
 def feed_response(author: User | None) -> Response:

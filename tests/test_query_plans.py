@@ -228,7 +228,7 @@ def test_listing_reads_a_page_not_the_table_on_postgresql(
         plan = explain(seeded_pg, statement)
         scans = [node for node in plan if on_entries(node)]
         assert not any(node["Node Type"] == "Seq Scan" for node in scans), describe(plan)
-        counting = statement[0].lstrip().startswith("SELECT count(*)")
+        counting = "count(*)" in statement[0]
         bound = COUNT_ROWS_MAX if counting else PAGE_ROWS_MAX
         assert sum(rows_read(node) for node in scans) <= bound, describe(plan)
 
@@ -272,7 +272,7 @@ def test_search_reads_few_rows_whatever_the_word_on_postgresql(
         if "@@" not in sql:
             continue
         plan = explain(seeded_pg, statement)
-        counting = sql.lstrip().startswith("SELECT count(*)")
+        counting = "count(*)" in sql
         if rare:
             assert uses_search_index(plan), describe(plan)
             assert not filters_rows_by_words(plan), describe(plan)

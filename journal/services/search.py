@@ -186,22 +186,23 @@ class Count:
 
 
 def count_up_to(parts: Sequence[Select[Any]], bound: int) -> Count:
-    """How many rows the listing made of ``parts`` has, reading at most ``bound + 1`` of them.
+    """How many rows the listing made of ``parts`` has, reading at most ``bound + 1`` a part.
 
-    Each part's count is a ``COUNT`` over a ``LIMIT``ed subquery, so a word in every entry,
-    or a listing of a million, costs no more than ``bound`` rows.
+    One statement: a ``COUNT`` over a ``LIMIT``ed subquery per part, so a word in every
+    entry, or a listing of a million, costs no more than ``bound`` rows a part.
     """
-    total = 0
-    for part in parts:
-        left = bound + 1 - total
-        if left <= 0:
-            break
-        limited: Select[Any] = (
+    counts = [
+        select(func.count())
+        .select_from(
             part.with_only_columns(literal_column("1"), maintain_column_froms=True)
             .order_by(None)
-            .limit(left)
+            .limit(bound + 1)
+            .subquery()
         )
-        total += int(db.session.scalar(select(func.count()).select_from(limited.subquery())) or 0)
+        .scalar_subquery()
+        for part in parts
+    ]
+    total = sum(int(count or 0) for count in db.session.execute(select(*counts)).one())
     if total > bound:
         return Count(bound, exact=False)
     return Count(total, exact=True)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from journal import create_app
 from journal.blueprints.api import routes as api_routes
@@ -284,3 +285,68 @@ def test_search_reads_few_rows_whatever_the_word_on_postgresql(
             assert read <= PAGE_ROWS_MAX, describe(plan)
             parts |= {"older" if re.search(r"\.id < \(SELECT min", sql) else "newest"}
     assert parts == ({"newest", "older"} if "page=" in path else {"newest"} | parts)
+
+
+SQLITE_SEED = [
+    "INSERT INTO users (username, username_key, email, email_key, password_hash, created_at) "
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :users) "
+    "SELECT 'writer' || i, 'writer' || i, 'writer' || i || '@example.org', "
+    "'writer' || i || '@example.org', :hash, '2020-01-01 00:00:00.000000' FROM n",
+    "INSERT INTO entries (author_id, title, body, body_html, body_text, is_public, created_at, "
+    "updated_at) "
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :entries), "
+    "made AS (SELECT i, CASE WHEN i % :rare_every = 7 THEN 'A day with a zeppelin' "
+    "ELSE 'Quiet day number ' || i END AS title, "
+    "'This morning I walked to the park. Note ' || i AS body, "
+    "datetime('2020-01-01', '+' || i || ' hours') || '.000000' AS stamp FROM n) "
+    "SELECT 1 + i % :users, title, body, '<p>' || body || '</p>', body, i % 10 < 7, "
+    "stamp, stamp FROM made",
+    "INSERT INTO tags (name) VALUES (:big_tag), (:small_tag)",
+    "INSERT INTO entry_tags (entry_id, tag_id) SELECT id, 1 FROM entries WHERE id % 3 = 0",
+    "INSERT INTO entry_tags (entry_id, tag_id) SELECT id, 2 FROM entries WHERE id % 5000 = 1",
+    "ANALYZE",
+]
+
+
+@pytest.fixture(scope="module")
+def seeded_sqlite(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    """An app on a SQLite file of ``ENTRY_COUNT`` entries (the FTS5 triggers index them)."""
+    path = tmp_path_factory.mktemp("plans") / "journal.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    values = {
+        "hash": PASSWORD_HASH,
+        "users": USER_COUNT,
+        "entries": ENTRY_COUNT,
+        "rare_every": RARE_EVERY,
+        "big_tag": BIG_TAG,
+        "small_tag": SMALL_TAG,
+    }
+    with app_on(f"sqlite:///{path}") as app:
+        with app.app_context():
+            for statement in SQLITE_SEED:
+                db.session.execute(text(statement), values)
+            db.session.commit()
+        yield app
+
+
+def sqlite_plan(app: Flask, statement: Statement) -> list[str]:
+    """The lines of SQLite's ``EXPLAIN QUERY PLAN`` for a captured statement."""
+    sql, parameters = statement
+    with app.app_context():
+        rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+        lines = [str(row[-1]) for row in rows]
+        db.session.rollback()
+    return lines
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("who", "path"), LISTINGS + SEARCHES)
+def test_no_page_scans_the_entries_table_on_sqlite(
+    seeded_sqlite: Flask, who: str, path: str
+) -> None:
+    """Every statement on entries goes through an index (or FTS5): none reads the table."""
+    for statement in request_page(seeded_sqlite, who, path):
+        plan = sqlite_plan(seeded_sqlite, statement)
+        assert not any(re.fullmatch(r"SCAN (entries|e)( AS \w+)?", line) for line in plan), plan

@@ -381,21 +381,30 @@ def result_count(response) -> str | None:
     [
         (0, 1000, None),
         (1, 1000, "1 entry matches “pelican”."),
+        (2, 1000, "2 entries match “pelican”."),
         (3, 1000, "3 entries match “pelican”."),
         (3, 3, "3 entries match “pelican”."),
         (4, 3, "More than 3 entries match “pelican”."),
     ],
 )
-def test_results_say_how_many_matched(
-    monkeypatch, client, user, make_entry, matching, counted, said
-):
+def test_results_say_how_many_matched(monkeypatch, app_factory, make_user, matching, counted, said):
+    """Two a page: one page is counted as shown, more by a bounded count over both parts."""
     monkeypatch.setattr(search, "MATCHES_COUNTED", counted)
     monkeypatch.setattr(search, "CANDIDATES", 2)  # the count spans both parts
-    for number in range(matching):
-        make_entry(user, title=f"bird {number}", body="a pelican")
-    make_entry(user, title="private", body="a pelican", visibility="private")
-    make_entry(user, title="other", body="a heron")
+    app = app_factory(ENTRIES_PER_PAGE=2)
+    author = make_user("writer")
+    with app.app_context():
+        writer = db.session.get(User, author.id)
+        for number in range(matching):
+            entries.create_entry(
+                writer, entries.EntryInput(f"bird {number}", "a pelican", "public")
+            )
+        entries.create_entry(writer, entries.EntryInput("private", "a pelican", "private"))
+        entries.create_entry(writer, entries.EntryInput("other", "a heron", "public"))
+    client = app.test_client()
     assert result_count(client.get("/search?q=pelican")) == said
+    if matching > 2:
+        assert result_count(client.get("/search?q=pelican&page=2")) == said
 
 
 @pytest.mark.parametrize(

@@ -122,7 +122,10 @@ def search() -> ResponseReturnValue:
         if not page.items and page.number > 1:
             abort(404)
         snippets = entries.search_snippets(page.items, query)
-        matched = search_service.count_up_to(parts, search_service.MATCHES_COUNTED)
+        if page.number == 1 and not page.has_next:
+            matched = search_service.Count(len(page.items), exact=True)  # all on this page
+        elif page.items:
+            matched = search_service.count_up_to(parts, search_service.MATCHES_COUNTED)
     return render_template(
         "journal/search.html", query=query, page=page, snippets=snippets, matched=matched
     )

@@ -11,7 +11,7 @@ from journal import create_app, init_migrations
 from journal.extensions import db
 from journal.markdown import render_markdown
 from journal.models import Entry, User, utcnow
-from journal.services import entries, search
+from journal.services import entries, entry_views, listings, search
 from journal.services.search import fts5_query, highlight, query_words
 from tests.helpers import PASSWORD_HASH, text_of
 
@@ -220,7 +220,7 @@ def test_deleting_an_account_removes_its_entries_from_search(app, client, user, 
 
 def found_titles(viewer, words: str) -> list[str]:
     """Titles of the first page of the search service's results, without the web page."""
-    page = entries.paginate(entries.search_entries(viewer, words), 1, 50, entries.fetch_entries)
+    page = listings.paginate(listings.search_entries(viewer, words), 1, 50, entry_views.fetch_cards)
     return [entry.title for entry in page.items]
 
 
@@ -269,8 +269,8 @@ OLD_BODY = "A **walrus** on the ice\n\n- and a *seal*\n"
 
 def plain_snippet(words: str) -> str:
     """The text of the first match's extract, markers removed."""
-    found = entries.paginate(entries.search_entries(None, words), 1, 1, entries.fetch_entries)
-    extract = entries.search_snippets(found.items, words)[found.items[0].id]
+    found = listings.paginate(listings.search_entries(None, words), 1, 1, entry_views.fetch_cards)
+    extract = search.snippets([found.items[0].id], words)[found.items[0].id]
     return BeautifulSoup(str(extract), "html.parser").get_text()
 
 
@@ -314,8 +314,8 @@ def test_result_pages_walk_the_ranked_part_then_the_rest(
     # times) and m6 (once); m4 and older follow, newest first.
     assert shown == ["m5", "m6", "m4", "m3", "m2", "m1", "m0"]
     with app.app_context():
-        listing = entries.search_entries(None, "heron")
-        assert sum(entries.count_rows(part) for part in listing) == 7
+        listing = listings.search_entries(None, "heron")
+        assert sum(listings.count_rows(part) for part in listing) == 7
 
 
 def test_a_common_word_ranks_title_matches_first_then_newest(
@@ -363,7 +363,7 @@ def test_snippet_shows_the_text_a_reader_sees_not_the_markdown(
 def test_editing_an_entry_reindexes_its_plain_text(app, client, user, make_entry):
     entry_id = make_entry(user, title="Trip", body="By **balloon**")
     with app.app_context():
-        entry = entries.get_entry(entry_id, None)
+        entry = entries.get_entry_for_change(entry_id, db.session.get(User, user.id))
         entries.update_entry(entry, entries.EntryInput("Trip", "By _airship_", "public"))
     assert titles(client.get("/search?q=balloon")) == []
     snippet = soup(client.get("/search?q=airship")).select_one(".snippet")

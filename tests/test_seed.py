@@ -206,7 +206,7 @@ def test_rare_words_are_rare_and_the_common_word_common() -> None:
     rare = sum(1 for title in titles if re.search("|".join(seeding.RARE_WORDS), title))
     assert 1 <= rare <= 30
     bodies = seeding.make_bodies(random.Random(3), 30)
-    assert all(seeding.COMMON_WORD in body.source for body in bodies)
+    assert all(seeding.WORD_IN_EVERY_BODY in body.source for body in bodies)
 
 
 @pytest.mark.parametrize("option", ["--users", "--entries"])

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, text
 
 from journal.extensions import db
-from journal.markdown import render_markdown
+from journal.markdown import plain_text, render_markdown
 from journal.models import Entry, Tag, User, entry_tags
 from journal.services.passwords import hash_password
 
@@ -30,7 +30,7 @@ TAG_COUNT_WEIGHTS = (20, 30, 25, 15, 10)
 RARE_WORDS = ("quokka", "zeppelin", "marzipan", "obsidian", "kumquat")
 RARE_WORD_ODDS = 20_000
 # A word in every seeded body: searches for it match (almost) everything.
-COMMON_WORD = "morning"
+WORD_IN_EVERY_BODY = "morning"
 
 # Ordered from most to least used: tag i is picked with a weight of 1 / (i + 1).
 TAG_VOCABULARY = (
@@ -101,6 +101,7 @@ class SeedReport:
 class _Body:
     source: str
     html: str
+    text: str
 
 
 def make_bodies(rng: random.Random, count: int = BODY_POOL_SIZE) -> list[_Body]:
@@ -118,7 +119,7 @@ def make_bodies(rng: random.Random, count: int = BODY_POOL_SIZE) -> list[_Body]:
             s1=sentences[0],
             s2=sentences[1],
             s3=sentences[2],
-            common=COMMON_WORD,
+            common=WORD_IN_EVERY_BODY,
             Noun=words["noun"].capitalize(),
             Adjective=words["adjective"].capitalize(),
             slug=words["noun"].replace(" ", "-"),
@@ -127,7 +128,8 @@ def make_bodies(rng: random.Random, count: int = BODY_POOL_SIZE) -> list[_Body]:
         if source in seen:
             continue
         seen.add(source)
-        bodies.append(_Body(source=source, html=render_markdown(source)))
+        html = render_markdown(source)
+        bodies.append(_Body(source=source, html=html, text=plain_text(html)))
     return bodies
 
 
@@ -295,6 +297,7 @@ def _insert_entries(
                     "title": make_title(rng),
                     "body": body.source,
                     "body_html": body.html,
+                    "body_text": body.text,
                     "is_public": rng.random() < PUBLIC_SHARE,
                     "created_at": created,
                     "updated_at": created + timedelta(hours=rng.randrange(1, 72))

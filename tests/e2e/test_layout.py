@@ -75,3 +75,74 @@ def test_unruly_entry_is_accessible_on_a_phone(visitor: Visitor, unruly_entry: i
     serious = serious_violations(results)
     assert serious == [], summarise(serious)
     visitor.assert_clean()
+
+
+# --- the header: one compact row (plus the search on a phone), targets a finger can hit -----
+
+HEADER_TARGETS = ".site-header .brand, .site-header .nav-links a, .site-header .nav-links button"
+# Most a header may take: a phone has the links' row and the search under it.
+HEADER_HEIGHT = {360: 110, 375: 110, 1280: 72}
+HEADER_HEIGHT_WITHOUT_SEARCH = 64
+
+
+def header_boxes(visitor: Visitor) -> tuple[float, list[tuple[str, float, float]]]:
+    """The header's height and each link's or button's (text, width, height)."""
+    page = visitor.page
+    header = page.locator(".site-header").bounding_box()
+    assert header is not None
+    boxes = []
+    for target in page.locator(HEADER_TARGETS).all():
+        box = target.bounding_box()
+        assert box is not None, target
+        boxes.append((target.inner_text().strip(), box["width"], box["height"]))
+    return header["height"], boxes
+
+
+@pytest.mark.parametrize(
+    ("width", "scheme"),
+    [(360, "light"), (375, "light"), (375, "dark"), (1280, "light"), (1280, "dark")],
+)
+def test_header_is_one_compact_row_with_targets_a_finger_can_hit(
+    visitor: Visitor, width: int, scheme: str
+) -> None:
+    page = visitor.page
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": width, "height": 800})
+    for signed_in in (False, True):
+        if signed_in:
+            visitor.register("maya")
+        visitor.goto("/")
+        height, boxes = header_boxes(visitor)
+        print(
+            f"{width} px {scheme}, signed {'in' if signed_in else 'out'}: header {height:.0f} px,",
+            ", ".join(f"{text} {w:.0f}×{h:.0f}" for text, w, h in boxes),
+        )
+        assert height <= HEADER_HEIGHT[width], (signed_in, height)
+        assert len(boxes) == (4 if signed_in else 3)
+        for text, box_width, box_height in boxes:
+            assert box_width >= 24 and box_height >= 24, (text, box_width, box_height)
+        # Brand and links share one row.
+        tops = page.eval_on_selector_all(
+            HEADER_TARGETS, "els => els.map(e => Math.round(e.getBoundingClientRect().top))"
+        )
+        centres = page.eval_on_selector_all(
+            HEADER_TARGETS,
+            "els => els.map(e => { const r = e.getBoundingClientRect(); "
+            "return r.top + r.height / 2; })",
+        )
+        assert max(centres) - min(centres) <= 4, (tops, centres)
+        assert overflow(page) == 0
+    visitor.assert_clean()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_search_page_has_one_search_box(visitor: Visitor, width: int) -> None:
+    page = visitor.page
+    page.set_viewport_size({"width": width, "height": 800})
+    visitor.goto("/search?q=zeppelin")
+    expect(page.get_by_role("searchbox")).to_have_count(1)
+    expect(page.get_by_role("searchbox")).to_have_value("zeppelin")
+    height, _ = header_boxes(visitor)
+    print(f"search page at {width} px: header {height:.0f} px")
+    assert height <= HEADER_HEIGHT_WITHOUT_SEARCH
+    visitor.assert_clean()

@@ -208,9 +208,12 @@ def test_bad_file_changes_nothing_and_says_why(app, signed_in, user, data, messa
         document["entries"].insert(0, jrnl_entry(title="Good one"))
         data = json.dumps(document).encode()
     response = upload(signed_in, data)
-    assert response.status_code == 422
-    assert "Nothing was imported" in text_of(response)
-    assert message in html.unescape(text_of(response))
+    # Refused: back to the import section of the account page, which shows why.
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account#import"
+    page = text_of(signed_in.get("/account"))
+    assert "Nothing was imported" in page
+    assert message in html.unescape(page)
     assert count(app, Entry) == 1
 
 
@@ -219,8 +222,9 @@ def test_missing_file_is_a_clear_error(app, signed_in):
     response = signed_in.post(
         "/account/import", data={"csrf_token": token}, content_type="multipart/form-data"
     )
-    assert response.status_code == 422
-    assert "Choose a file to import" in text_of(response)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account#import"
+    assert "Choose a file to import" in text_of(signed_in.get("/account"))
 
 
 def test_file_over_the_import_limit_is_413(app_factory, user):

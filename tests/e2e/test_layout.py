@@ -146,3 +146,61 @@ def test_search_page_has_one_search_box(visitor: Visitor, width: int) -> None:
     print(f"search page at {width} px: header {height:.0f} px")
     assert height <= HEADER_HEIGHT_WITHOUT_SEARCH
     visitor.assert_clean()
+
+
+# --- account page: a refused form is seen without scrolling; reload never posts again ------
+
+
+def in_viewport(visitor: Visitor, selector: str) -> bool:
+    """Whether the element is wholly inside the window as the page now stands."""
+    inside: bool = visitor.page.eval_on_selector(
+        selector,
+        "e => { const r = e.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+    )
+    return inside
+
+
+@pytest.mark.parametrize(("width", "height"), [(375, 812), (1280, 900)])
+def test_refused_delete_is_seen_at_once_and_reload_does_not_post(
+    visitor: Visitor, width: int, height: int
+) -> None:
+    page = visitor.page
+    page.set_viewport_size({"width": width, "height": height})
+    visitor.register("maya")
+    visitor.goto("/account")
+    page.get_by_label("Your password", exact=True).fill("not the password at all")
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page).to_have_url(visitor.server.at("/account#delete-account"))
+    expect(page.locator("#delete-password-error")).to_be_visible()
+    assert in_viewport(visitor, "#delete-password-error")
+    assert in_viewport(visitor, "#delete-password")
+    expect(page.locator("#delete-password")).to_be_focused()
+    summary = page.locator(".error-summary")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary.get_by_role("link")).to_have_attribute("href", "#delete-password")
+    top = page.evaluate("document.scrollingElement.scrollTop")
+    print(f"{width} px: scrolled to {top} px, error in view")
+    # Reloading asks for /account again: no form is posted a second time.
+    posts: list[str] = []
+    page.on(
+        "request", lambda request: posts.append(request.url) if request.method == "POST" else None
+    )
+    response = page.reload()
+    assert response is not None and response.status == 200
+    assert response.request.method == "GET"
+    assert posts == []
+    expect(page.locator(".error-summary")).to_have_count(0)
+    visitor.assert_clean()
+
+
+def test_refused_import_is_seen_at_once(visitor: Visitor) -> None:
+    page = visitor.page
+    page.set_viewport_size({"width": 375, "height": 812})
+    visitor.register("maya")
+    visitor.goto("/account")
+    page.get_by_role("button", name="Import").click()
+    expect(page).to_have_url(visitor.server.at("/account#import"))
+    expect(page.locator("#file-error")).to_contain_text("Choose a file to import")
+    assert in_viewport(visitor, "#file-error")
+    visitor.assert_clean()

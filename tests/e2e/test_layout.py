@@ -204,3 +204,25 @@ def test_refused_import_is_seen_at_once(visitor: Visitor) -> None:
     expect(page.locator("#file-error")).to_contain_text("Choose a file to import")
     assert in_viewport(visitor, "#file-error")
     visitor.assert_clean()
+
+
+# --- the API reference: in the site's layout, readable on a phone ------------------------
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_api_reference_fits_the_window(visitor: Visitor, width: int) -> None:
+    page = visitor.page
+    page.set_viewport_size({"width": width, "height": 800})
+    visitor.goto("/api/v1/docs")
+    expect(page.get_by_role("banner").get_by_role("link", name="Journal")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to the journal")).to_be_visible()
+    scroll_width = page.evaluate("document.scrollingElement.scrollWidth")
+    print(f"API reference at {width} px: scrollWidth {scroll_width}")
+    assert scroll_width <= width
+    # Tables fit inside the column rather than scrolling on their own.
+    widest = page.eval_on_selector_all(
+        ".api-docs .table-wrap",
+        "els => Math.max(...els.map(e => e.scrollWidth - e.clientWidth))",
+    )
+    assert widest <= 1
+    visitor.assert_clean()

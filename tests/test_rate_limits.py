@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from journal.models import User
@@ -110,3 +112,27 @@ def test_two_app_instances_sharing_redis_count_together(app_factory, monkeypatch
         assert fail_login(second.test_client(), address=f"198.51.100.{10 + n}").status_code == 422
     assert login(second.test_client(), address="198.51.100.99").status_code == 429
     assert login(first.test_client(), address="198.51.100.98").status_code == 429
+
+
+def test_429_page_says_how_long_to_wait_in_words(app, user):
+    for n in range(5):
+        fail_login(app.test_client(), address=f"198.51.100.{n}")
+    response = login(app.test_client(), address="198.51.100.99")
+    assert response.status_code == 429
+    seconds = int(response.headers["Retry-After"])
+    assert 0 < seconds <= 60
+    said = re.search(r"You can try again in (\d+) (seconds?|minute)\.", text_of(response))
+    assert said, text_of(response)
+    # The header is written a moment after the page: a second may have passed.
+    in_seconds = int(said.group(1)) * (60 if said.group(2) == "minute" else 1)
+    assert abs(in_seconds - seconds) <= 1
+
+
+def test_429_page_for_an_hourly_limit_says_minutes_or_hours(app_factory, user):
+    app = app_factory(RATELIMIT_RESET_PER_ADDRESS="1 per hour")
+    client = app.test_client()
+    post_form(client, "/reset-password", email="nobody@example.org")
+    response = post_form(client, "/reset-password", email="alice@example.org")
+    assert response.status_code == 429
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
+    assert "You can try again in 1 hour." in text_of(response)

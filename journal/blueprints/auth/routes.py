@@ -23,7 +23,8 @@ from journal.models import User
 from journal.services import accounts, password_reset
 
 LOGIN_FAILED = "Unknown username or email, or wrong password."
-TOO_MANY_SIGN_INS = "Too many failed sign-ins. Wait a minute, then try again."
+# The 429 page adds how long to wait, in words, from Retry-After.
+TOO_MANY_SIGN_INS = "Too many failed sign-ins."
 RESET_SENT = (
     "If an account has that address, a link to choose a new password is on its way. "
     "It works once, within an hour."
@@ -138,7 +139,7 @@ def logout() -> ResponseReturnValue:
 @limiter.limit(
     lambda: _setting("RATELIMIT_RESET_PER_ADDRESS"),
     methods=["POST"],
-    error_message="Too many reset requests from your address. Please try again later.",
+    error_message="Too many reset requests from your address.",
 )
 def reset_password() -> ResponseReturnValue:
     """Mail a reset link; the answer is the same whether or not the address has an account."""
@@ -172,4 +173,6 @@ def reset_password_with_token(token: str) -> ResponseReturnValue:
             flash("Your password is changed. Sign in with it now.", "success")
             return redirect(url_for("auth.login"))
     status = 422 if form.errors else 200
-    return render_template("auth/reset_password.html", form=form, token=token), status
+    return render_template(
+        "auth/reset_password.html", form=form, token=token, username=user.username
+    ), status

@@ -369,25 +369,3 @@ def test_password_forms_name_the_account_for_password_managers(app, user, action
     assert username["value"] == "alice"
     assert username.has_attr("hidden")
     assert form.select_one('input[type="password"]')
-
-
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-
-
-@pytest.mark.parametrize(
-    ("user_agent", "name"),
-    [(FIREFOX, "Firefox on Linux"), ("curl/8.5.0", "Unknown browser")],
-)
-def test_session_list_names_the_device_and_keeps_the_user_agent_behind_a_click(
-    app, user, user_agent, name
-):
-    here = sign_in(app, user_agent=user_agent)
-    page = BeautifulSoup(text_of(here.get("/account")), "html.parser")
-    device = page.select_one(".sessions .device")
-    assert device.select_one(".device-name").get_text(strip=True) == name
-    details = device.select_one("details")
-    assert details.select_one("summary").get_text(strip=True)
-    assert user_agent in details.get_text()
-    assert not details.has_attr("open")
-    # The user agent is nowhere else in the row.
-    assert user_agent not in device.get_text().replace(details.get_text(), "")

@@ -179,6 +179,8 @@ def test_refused_delete_is_seen_at_once_and_reload_does_not_post(
     summary = page.locator(".error-summary")
     expect(summary).to_have_attribute("role", "alert")
     expect(summary.get_by_role("link")).to_have_attribute("href", "#delete-password")
+    serious = serious_violations(Axe().run(page).response)
+    assert serious == [], summarise(serious)
     top = page.evaluate("document.scrollingElement.scrollTop")
     print(f"{width} px: scrolled to {top} px, error in view")
     # Reloading asks for /account again: no form is posted a second time.
@@ -225,4 +227,6 @@ def test_api_reference_fits_the_window(visitor: Visitor, width: int) -> None:
         "els => Math.max(...els.map(e => e.scrollWidth - e.clientWidth))",
     )
     assert widest <= 1
+    serious = serious_violations(Axe().run(page).response)
+    assert serious == [], summarise(serious)
     visitor.assert_clean()

@@ -190,7 +190,7 @@ def test_register_without_csrf_token_is_400_and_saves_nothing(
               "password2": NEW_PASSWORD},
     )  # fmt: skip
     assert response.status_code == 400
-    assert "The CSRF token is missing." in text_of(response)
+    assert "This form had expired" in text_of(response)
     assert count(app, User) == 0
 
 
@@ -209,6 +209,13 @@ def test_login_page_shows_the_form(client: FlaskClient) -> None:
     soup = BeautifulSoup(text_of(response), "html.parser")
     names = {field["name"] for field in soup.select("form input")}
     assert {"csrf_token", "username", "password", "remember_me"} <= names
+
+
+def test_login_page_starts_in_its_first_field(client: FlaskClient) -> None:
+    soup = BeautifulSoup(text_of(client.get("/login")), "html.parser")
+    focused = soup.select("[autofocus]")
+    assert [field["name"] for field in focused] == ["username"]
+    assert focused[0] == soup.select_one("main form input:not([type=hidden])")
 
 
 @pytest.mark.parametrize(

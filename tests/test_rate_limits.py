@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from bs4 import BeautifulSoup
 
-from journal.blueprints.auth.routes import wait_in_words
 from journal.models import User
+from journal.wording import in_words
 from tests.helpers import PASSWORD, count, post_form, text_of
 
 WRONG = "certainly not the password"
@@ -177,8 +178,32 @@ def test_a_limited_registration_keeps_the_form_and_says_how_long_to_wait(app_fac
         (42 * 60, "42 minutes"),
         (3599, "1 hour"),
         (3600, "1 hour"),
-        (2 * 3600 + 50, "2 hours"),
+        (2 * 3600 + 50, "121 minutes"),  # never said shorter than it is
     ],
 )
 def test_waits_are_said_in_words(seconds, words):
-    assert wait_in_words(seconds) == words
+    assert in_words(seconds) == words
+
+
+def test_429_page_says_how_long_to_wait_in_words(app, user):
+    for n in range(5):
+        fail_login(app.test_client(), address=f"198.51.100.{n}")
+    response = login(app.test_client(), address="198.51.100.99")
+    assert response.status_code == 429
+    seconds = int(response.headers["Retry-After"])
+    assert 0 < seconds <= 60
+    said = re.search(r"You can try again in (\d+) (seconds?|minute)\.", text_of(response))
+    assert said, text_of(response)
+    # The header is written a moment after the page: a second may have passed.
+    in_seconds = int(said.group(1)) * (60 if said.group(2) == "minute" else 1)
+    assert abs(in_seconds - seconds) <= 1
+
+
+def test_429_page_for_an_hourly_limit_says_minutes_or_hours(app_factory, user):
+    app = app_factory(RATELIMIT_RESET_PER_ADDRESS="1 per hour")
+    client = app.test_client()
+    post_form(client, "/reset-password", email="nobody@example.org")
+    response = post_form(client, "/reset-password", email="alice@example.org")
+    assert response.status_code == 429
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
+    assert "You can try again in 1 hour." in text_of(response)

@@ -230,9 +230,12 @@ def test_bad_file_changes_nothing_and_says_why(app, signed_in, user, data, messa
         document["entries"].insert(0, jrnl_entry(title="Good one"))
         data = json.dumps(document).encode()
     response = upload(signed_in, data)
-    assert response.status_code == 422
-    assert "Nothing was imported" in text_of(response)
-    assert message in html.unescape(text_of(response))
+    # Refused: back to the import section of the account page, which shows why.
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account#import"
+    page = text_of(signed_in.get("/account"))
+    assert "Nothing was imported" in page
+    assert message in html.unescape(page)
     assert count(app, Entry) == 1
 
 
@@ -241,8 +244,9 @@ def test_missing_file_is_a_clear_error(app, signed_in):
     response = signed_in.post(
         "/account/import", data={"csrf_token": token}, content_type="multipart/form-data"
     )
-    assert response.status_code == 422
-    assert "Choose a file to import" in text_of(response)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account#import"
+    assert "Choose a file to import" in text_of(signed_in.get("/account"))
 
 
 def test_file_over_the_import_limit_is_413(app_factory, user):
@@ -336,8 +340,8 @@ def test_an_import_takes_at_most_import_max_entries(app_factory, user):
     post_form(client, "/login", username="alice", password=PASSWORD)
     four = jrnl(*(jrnl_entry(title=f"E{n}") for n in range(4)))
     response = upload(client, four)
-    assert response.status_code == 422
-    page = html.unescape(text_of(response))
+    assert response.status_code == 303
+    page = html.unescape(text_of(client.get("/account")))
     assert "The file holds 4 entries; one import takes at most 3." in page
     assert count(app, Entry) == 0
     three = jrnl(*(jrnl_entry(title=f"E{n}") for n in range(3)))
@@ -432,8 +436,8 @@ def test_an_import_that_takes_too_long_is_refused_before_any_write(app_factory, 
     client = app.test_client()
     post_form(client, "/login", username="alice", password=PASSWORD)
     response = upload(client, jrnl(jrnl_entry(tags=["@new"]), jrnl_entry(title="Two")))
-    assert response.status_code == 422
-    assert "takes too long to import in one go" in html.unescape(text_of(response))
+    assert response.status_code == 303
+    assert "takes too long to import in one go" in html.unescape(text_of(client.get("/account")))
     assert count(app, Entry) == 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import (
     abort,
@@ -32,9 +33,20 @@ from journal.identity import signed_in_user
 from journal.models import utcnow
 from journal.services import account_settings, accounts, transfer
 
+# Post/Redirect/Get for refused forms too: the messages wait in the session for the page.
+REFUSED_KEY = "account_refused"
+# Section anchor -> (template name of the form, its class).
+SECTIONS: dict[str, tuple[str, type[ServiceForm]]] = {
+    "change-password": ("password_form", ChangePasswordForm),
+    "import": ("import_form", ImportForm),
+    "delete-account": ("delete_form", DeleteAccountForm),
+}
+# A session cookie holds about 4 KB: a message longer than this is cut short.
+MESSAGE_LENGTH = 300
 
-def render_settings(status: int = 200, **forms: ServiceForm) -> ResponseReturnValue:
-    """The account page, with any submitted form shown back with its errors."""
+
+def render_settings(**forms: ServiceForm) -> ResponseReturnValue:
+    """The account page, with a refused form shown back with its errors."""
     user = signed_in_user(required=True)
     context = {
         "password_form": forms.get("password_form") or ChangePasswordForm(formdata=None),
@@ -44,7 +56,41 @@ def render_settings(status: int = 200, **forms: ServiceForm) -> ResponseReturnVa
         "sessions": account_settings.active_sessions(user),
         "current_session_id": accounts.current_session_id(user),
     }
-    return render_template("account/settings.html", **context), status
+    return render_template("account/settings.html", **context)
+
+
+def refused(form: ServiceForm, section: str) -> ResponseReturnValue:
+    """Keep a refused form's messages and send the browser back to its section of the page.
+
+    The page that shows them is a GET of ``/account``: reloading it never posts again (the
+    refused form may be the one that deletes the account). Only messages are kept, never
+    what was typed: these forms hold passwords and files.
+    """
+
+    def cut(messages: Any) -> list[str]:
+        return [str(message)[:MESSAGE_LENGTH] for message in messages]
+
+    session[REFUSED_KEY] = {
+        "section": section,
+        "fields": {name: cut(f.errors) for name, f in form._fields.items() if f.errors},
+        "form": cut(form.form_errors),
+    }
+    return redirect(url_for("account.settings", _anchor=section), 303)
+
+
+def refused_forms() -> dict[str, ServiceForm]:
+    """The refused form kept by ``refused`` (once), with its messages back on its fields."""
+    kept = session.pop(REFUSED_KEY, None)
+    if not isinstance(kept, dict) or kept.get("section") not in SECTIONS:
+        return {}
+    name, form_class = SECTIONS[kept["section"]]
+    form = form_class(formdata=None)
+    for field_name, messages in kept.get("fields", {}).items():
+        if field_name in form._fields:
+            form._fields[field_name].errors = list(messages)
+    form.form_errors.extend(kept.get("form", []))
+    form._errors = None  # WTForms caches ``errors``; let it be recomputed.
+    return {name: form}
 
 
 def sign_out_here() -> None:
@@ -56,8 +102,8 @@ def sign_out_here() -> None:
 @bp.get("/account")
 @login_required
 def settings() -> ResponseReturnValue:
-    """Sessions, password, export and import, deletion."""
-    return render_settings()
+    """Sessions, password, export and import, deletion (and a refused form's messages)."""
+    return render_settings(**refused_forms())
 
 
 @bp.post("/account/sessions/<int:session_id>/delete")
@@ -102,7 +148,7 @@ def change_password() -> ResponseReturnValue:
         else:
             flash("Your password is changed; every other device is signed out.", "success")
             return redirect(url_for("account.settings"))
-    return render_settings(422, password_form=form)
+    return refused(form, "change-password")
 
 
 @bp.post("/account/delete")
@@ -119,7 +165,7 @@ def delete_account() -> ResponseReturnValue:
             sign_out_here()
             flash("Your account and all its entries are deleted.", "success")
             return redirect(url_for("journal.index"))
-    return render_settings(422, delete_form=form)
+    return refused(form, "delete-account")
 
 
 @bp.get("/account/export")
@@ -162,4 +208,4 @@ def _import_for_signed_in() -> ResponseReturnValue:
         else:
             flash(report.summary(), "success")
             return redirect(url_for("account.settings"))
-    return render_settings(422, import_form=form)
+    return refused(form, "import")

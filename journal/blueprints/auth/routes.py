@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from urllib.parse import urlsplit
 
@@ -35,9 +34,11 @@ from journal.exceptions import ValidationFailed
 from journal.extensions import limiter
 from journal.models import User
 from journal.services import accounts, password_reset
+from journal.wording import in_words
 
 LOGIN_FAILED = "Unknown username or email, or wrong password."
-TOO_MANY_SIGN_INS = "Too many failed sign-ins. Wait a minute, then try again."
+# The 429 page adds how long to wait, in words, from Retry-After.
+TOO_MANY_SIGN_INS = "Too many failed sign-ins."
 RESET_SENT = (
     "If an account has that address, a link to choose a new password is on its way. "
     "It works once, within an hour."
@@ -66,22 +67,10 @@ def account_created(response: Response) -> bool:
     return bool(g.get("account_created"))
 
 
-def wait_in_words(seconds: float) -> str:
-    """A wait as a person says it: "40 seconds", "42 minutes", "2 hours"."""
-    if seconds < 60:
-        whole = max(1, math.ceil(seconds))
-        return f"{whole} second{'s' if whole != 1 else ''}"
-    minutes = math.ceil(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    hours = round(minutes / 60)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
-
-
 def registration_limited(limit: RequestLimit) -> FlaskResponse:
     """The 429 answer to a registration: the form again, as typed (but for the passwords)."""
     form = RegistrationForm()
-    wait = wait_in_words(limit.window.reset_time - time.time())
+    wait = in_words(limit.window.reset_time - time.time())
     form.form_errors.append(
         f"Too many new accounts were made from your address. Try again in {wait}."
     )
@@ -182,7 +171,7 @@ def logout() -> ResponseReturnValue:
 @limiter.limit(
     lambda: _setting("RATELIMIT_RESET_PER_ADDRESS"),
     methods=["POST"],
-    error_message="Too many reset requests from your address. Please try again later.",
+    error_message="Too many reset requests from your address.",
 )
 def reset_password() -> ResponseReturnValue:
     """Mail a reset link; the answer is the same whether or not the address has an account."""
@@ -216,4 +205,6 @@ def reset_password_with_token(token: str) -> ResponseReturnValue:
             flash("Your password is changed. Sign in with it now.", "success")
             return redirect(url_for("auth.login"))
     status = 422 if form.errors else 200
-    return render_template("auth/reset_password.html", form=form, token=token), status
+    return render_template(
+        "auth/reset_password.html", form=form, token=token, username=user.username
+    ), status

@@ -39,6 +39,7 @@ def create_app(config_name: str | None = None) -> Flask:
     config_class.validate(app)
     _init_logging(app)
     _init_proxies(app)
+    _init_converters(app)
     _init_extensions(app)
     _register_blueprints(app)
     _init_api(app)
@@ -58,6 +59,13 @@ def _init_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted, x_prefix=trusted
         )
+
+
+def _init_converters(app: Flask) -> None:
+    # Before any route is added: every ``<int:…>`` of a page or the API is a bounded row id.
+    from journal.converters import init_app as init_converters
+
+    init_converters(app)
 
 
 def _init_extensions(app: Flask) -> None:

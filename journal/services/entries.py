@@ -17,6 +17,7 @@ from journal.exceptions import EntryNotFound, NotAllowed, UserNotFound, Validati
 from journal.extensions import db
 from journal.markdown import render_markdown
 from journal.models import VISIBILITIES, Entry, Tag, User, entry_tags, utcnow
+from journal.models.base import ROW_ID_MAX
 from journal.services import search
 
 TITLE_MAX = 200
@@ -337,11 +338,13 @@ def parse_cursor(cursor: str) -> tuple[datetime, int] | None:
     try:
         created_at = datetime.fromisoformat(stamp)
         entry_id = int(number)
-    except ValueError:
+        # At the calendar's edge the time in UTC is out of range (OverflowError); an id
+        # beyond the keys' range would reach the database, which refuses it.
+        if created_at.tzinfo is None or not 0 <= entry_id <= ROW_ID_MAX:
+            return None
+        return created_at.astimezone(UTC), entry_id
+    except (ValueError, OverflowError):
         return None
-    if created_at.tzinfo is None:
-        return None
-    return created_at.astimezone(UTC), entry_id
 
 
 def paginate_newest(

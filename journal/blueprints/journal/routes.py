@@ -24,7 +24,7 @@ from sqlalchemy import Select
 from journal.blueprints.errors.handlers import render_error
 from journal.blueprints.journal import bp
 from journal.blueprints.journal.forms import EntryForm
-from journal.exceptions import ValidationFailed
+from journal.exceptions import EntryNotFound, NotAllowed, ValidationFailed
 from journal.feeds import FEED_TYPE, atom_feed
 from journal.models import Entry, User
 from journal.services import entries
@@ -185,7 +185,11 @@ def form_expired(error: CSRFError) -> ResponseReturnValue:
     )
     entry = None
     if request.view_args and "entry_id" in request.view_args:
-        entry = entries.get_entry_for_change(request.view_args["entry_id"], current_user)
+        try:
+            entry = entries.get_entry_for_change(request.view_args["entry_id"], current_user)
+        except (EntryNotFound, NotAllowed) as refused:
+            # The entry rules answer first (404, 403): an error handler's own error is a 500.
+            return render_error(refused)
     return render_template("journal/edit.html", form=form, entry=entry), 400
 
 

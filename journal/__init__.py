@@ -41,6 +41,7 @@ def create_app(config_name: str | None = None) -> Flask:
     _init_proxies(app)
     _init_converters(app)
     _init_extensions(app)
+    _init_caching(app)
     _register_blueprints(app)
     _init_api(app)
     _register_cli(app)
@@ -88,6 +89,13 @@ def _init_static_files(app: Flask) -> None:
     from journal.static_files import init_static_files
 
     init_static_files(app)
+
+
+def _init_caching(app: Flask) -> None:
+    # Private answers (signed in, a token, a write) are sent "Cache-Control: private, no-store".
+    from journal.caching import init_app as init_caching
+
+    init_caching(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from feedgen.feed import FeedGenerator
 
-from journal.models import Entry, User, utcnow
+from journal.models import User, utcnow
+from journal.services.entry_views import EntryView
 from journal.urls import external_url
 
 FEED_TYPE = "application/atom+xml"
 
 
-def atom_feed(entries: Sequence[Entry], author: User | None = None) -> bytes:
+def atom_feed(entries: Sequence[EntryView], author: User | None = None) -> bytes:
     """The Atom document for ``entries`` (newest first): the site's, or one author's."""
     feed = FeedGenerator()
     if author is None:
@@ -41,12 +42,12 @@ def atom_feed(entries: Sequence[Entry], author: User | None = None) -> bytes:
         item.updated(entry.updated_at)
         item.author(
             {
-                "name": entry.author.username,
-                "uri": external_url("journal.user_page", username=entry.author.username),
+                "name": entry.author,
+                "uri": external_url("journal.user_page", username=entry.author),
             }
         )
         item.content(entry.body_html, type="html")
         for tag in entry.tags:
-            item.category(term=tag.name)
+            item.category(term=tag)
     result: bytes = feed.atom_str(pretty=False)
     return result

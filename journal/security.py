@@ -44,18 +44,15 @@ def init_security(app: Flask) -> None:
 
 
 def refuse_nul_characters() -> None:
-    """400 for a NUL character in the path, query or a plain form: no database stores one.
+    """400 for a NUL character in the path or query: no address names anything with one.
 
-    Multipart bodies are left to their views, which may allow a larger upload first; the
-    API validates its own input and answers 422 or 404 in its own format.
+    Text sent in a form or JSON body is judged by the services' storable-text rule, which
+    every write path goes through (``journal.services.storable``).
     """
     if request.path.startswith("/api/"):
         return
-    values = [request.path, *request.args.values()]
-    if request.mimetype == "application/x-www-form-urlencoded":
-        values += request.form.values()
-    if any("\x00" in value for value in values):
-        abort(400, description="The request contains a NUL character, which no field accepts.")
+    if any("\x00" in value for value in (request.path, *request.args.values())):
+        abort(400, description="The address contains a NUL character, which nothing accepts.")
 
 
 def add_hsts(response: Response) -> Response:

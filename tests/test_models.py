@@ -24,7 +24,8 @@ from journal.models import (
     utcnow,
 )
 from journal.services import accounts
-from journal.services.entries import EntryInput, create_entry, read_entry, update_entry
+from journal.services.entries import EntryInput, create_entry, update_entry
+from journal.services.entry_views import read_entry
 from tests.helpers import count
 
 WHEN = datetime(2026, 6, 1, 12, 30, 15, 250000, tzinfo=UTC)
@@ -96,20 +97,25 @@ def test_entry_visibility_names_is_public() -> None:
     assert Entry(is_public=False).visibility == "private"
 
 
-def test_entry_was_edited_only_after_a_later_change(app: Flask, user: User) -> None:
+@pytest.mark.parametrize(
+    ("later", "edited"), [(timedelta(seconds=59), False), (timedelta(minutes=1), True)]
+)
+def test_entry_was_edited_only_a_minute_or_more_after_writing(
+    app: Flask, user: User, later: timedelta, edited: bool
+) -> None:
     with time_machine.travel(WHEN, tick=False), app.app_context():
         entry = create_entry(db.session.merge(user), EntryInput("Draft", "Text."))
         assert entry.created_at == entry.updated_at == WHEN
         entry_id = entry.id
         assert not read_entry(entry_id, entry.author).was_edited  # private: its author reads it
-    with time_machine.travel(WHEN + timedelta(minutes=3), tick=False), app.app_context():
+    with time_machine.travel(WHEN + later, tick=False), app.app_context():
         entry = db.session.get(Entry, entry_id)
         update_entry(entry, EntryInput("Final", "More *text*."))
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
-        assert read_entry(entry_id, entry.author).was_edited
+        assert read_entry(entry_id, entry.author).was_edited is edited
         assert entry.body_html == "<p>More <em>text</em>.</p>\n"
-        assert entry.updated_at - entry.created_at == timedelta(minutes=3)
+        assert entry.updated_at - entry.created_at == later
 
 
 def test_model_reprs_name_the_row() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, update
 from journal import create_app, init_migrations
 from journal.extensions import db
 from journal.models import Entry, User, utcnow
-from journal.services import entries, search
+from journal.services import entry_views, listings, search
 from journal.services.search import fts5_query, highlight, query_words
 from tests.helpers import PASSWORD_HASH, text_of
 
@@ -215,7 +215,7 @@ def test_deleting_an_account_removes_its_entries_from_search(app, client, user, 
 
 def found_titles(viewer, words: str) -> list[str]:
     """Titles of the first page of the search service's results, without the web page."""
-    page = entries.paginate(entries.search_entries(viewer, words), 1, 50, entries.fetch_entries)
+    page = listings.paginate(listings.search_entries(viewer, words), 1, 50, entry_views.fetch_cards)
     return [entry.title for entry in page.items]
 
 
@@ -290,8 +290,8 @@ def test_result_pages_walk_the_ranked_part_then_the_rest(
     # times) and m6 (once); m4 and older follow, newest first.
     assert shown == ["m5", "m6", "m4", "m3", "m2", "m1", "m0"]
     with app.app_context():
-        listing = entries.search_entries(None, "heron")
-        assert sum(entries.count_rows(part) for part in listing) == 7
+        listing = listings.search_entries(None, "heron")
+        assert sum(listings.count_rows(part) for part in listing) == 7
 
 
 def test_a_common_word_ranks_title_matches_first_then_newest(

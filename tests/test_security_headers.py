@@ -156,10 +156,9 @@ def test_login_protection_is_on(app):
         ("get", "/search?q=a%00b", None),
         ("get", "/u/al%00ice", None),
         ("get", "/tags/x%00y", None),
-        ("post", "/login", {"username": "alice\x00", "password": "x"}),
     ],
 )
-def test_nul_characters_are_refused_with_400(
+def test_nul_characters_in_an_address_are_refused_with_400(
     app: Flask, client: FlaskClient, method: str, path: str, data: dict[str, str] | None
 ) -> None:
     if data is None:

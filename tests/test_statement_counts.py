@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from journal.extensions import db
-from journal.services import entries
+from journal.services import listings
 from tests.helpers import PASSWORD, post_form
 
 LISTINGS = ["/", "/u/writer", "/tags/common", "/search?q=common"]
@@ -96,7 +96,7 @@ def test_a_tag_page_plan_follows_the_size_of_its_own_tag(
     The size is counted for the tag asked for, not for all tags together: a small tag among
     large ones must still get the plan that reads only its own entries.
     """
-    monkeypatch.setattr(entries, "LARGE_TAG", 2)
+    monkeypatch.setattr(listings, "LARGE_TAG", 2)
     app = app_factory()
     author = make_user("writer")
     for number in range(3):

@@ -16,6 +16,7 @@ from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.models import User, UserSession, utcnow
 from journal.services.passwords import check_password, hash_password, password_problems
+from journal.services.storable import is_storable
 
 USERNAME_TAKEN = "That username is already taken."
 EMAIL_TAKEN = "An account with that email already exists."
@@ -103,6 +104,8 @@ def _taken(username_key: str | None, email_key: str | None) -> dict[str, list[st
 def find_user(login: str) -> User | None:
     """The account whose username or email is ``login``, in any case."""
     key = login.strip().lower()
+    if not is_storable(key):
+        return None
     column = User.email_key if "@" in key else User.username_key
     return db.session.scalar(select(User).where(column == key))
 
@@ -123,7 +126,12 @@ def start_session(user: User, user_agent: str = "") -> str:
     """Record a new sign-in and return the token its cookie carries."""
     token = secrets.token_urlsafe(32)
     db.session.add(
-        UserSession(token_hash=_token_hash(token), user=user, user_agent=user_agent[:200])
+        UserSession(
+            token_hash=_token_hash(token),
+            user=user,
+            # A header may carry a NUL, which no database stores; the rest still names it.
+            user_agent=user_agent.replace("\x00", "")[:200],
+        )
     )
     db.session.commit()
     user.session_token = token

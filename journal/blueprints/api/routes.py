@@ -27,8 +27,9 @@ from journal.blueprints.api.schemas import (
 from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
-from journal.services import accounts, entries, tokens
+from journal.services import accounts, entries, entry_views, listings, tokens
 from journal.services.entries import EntryInput
+from journal.services.entry_views import EntryView
 from journal.urls import external_url
 
 PROBLEM = "application/problem+json"
@@ -96,14 +97,14 @@ def filtered_entries(viewer: User | None, q: str, tag: str, author: str) -> list
     Every branch starts from the viewer's visible entries.
     """
     parts = list(
-        entries.search_entries(viewer, q) if q.strip() else [entries.visible_entries(viewer)]
+        listings.search_entries(viewer, q) if q.strip() else [listings.visible_entries(viewer)]
     )
     if tag:
-        with_tag = entries.tagged(tag)
+        with_tag = listings.fetch_tag_filter(tag)
         parts = [part.where(with_tag) for part in parts]
     if author:
         try:
-            by_author = entries.written_by(entries.get_user(author))
+            by_author = listings.written_by(listings.get_user(author))
         except UserNotFound:
             by_author = false()
         parts = [part.where(by_author) for part in parts]
@@ -125,7 +126,7 @@ def list_entries(
     """
     per_page = min(per_page, PER_PAGE_MAX)
     parts = filtered_entries(api_user(), q, tag, author)
-    found = entries.paginate(parts, page, per_page, entries.fetch_entries)
+    found = listings.paginate(parts, page, per_page, entry_views.fetch_views)
     next_url = None
     if found.has_next:
         filters = {
@@ -136,7 +137,7 @@ def list_entries(
         "items": found.items,
         "page": page,
         "per_page": per_page,
-        "total": sum(entries.count_rows(part) for part in parts),
+        "total": sum(listings.count_rows(part) for part in parts),
         "next": next_url,
     }
 
@@ -147,13 +148,15 @@ def list_entries(
 @bp.arguments(NewEntrySchema)
 @bp.response(201, EntrySchema, headers={"Location": {"schema": {"type": "string"}}})
 @problem(401, "No valid bearer token")
-def new_entry(data: dict[str, Any]) -> tuple[Entry, dict[str, str]]:
+def new_entry(data: dict[str, Any]) -> tuple[EntryView, dict[str, str]]:
     """Write a new entry; it is private unless its visibility is public."""
+    user = token_user()
     try:
-        entry = entries.create_entry(token_user(), EntryInput(**data))
+        entry = entries.create_entry(user, EntryInput(**data))
     except ValidationFailed as error:
         raise InvalidFields(error.errors) from None
-    return entry, {"Location": external_url("api.show_entry", entry_id=entry.id)}
+    location = external_url("api.show_entry", entry_id=entry.id)
+    return entry_views.read_entry(entry.id, user), {"Location": location}
 
 
 @bp.route(f"/entries/{ENTRY_ID}", methods=["GET"])
@@ -162,9 +165,9 @@ def new_entry(data: dict[str, Any]) -> tuple[Entry, dict[str, str]]:
 @bp.response(200, EntrySchema)
 @problem(401, "The bearer token sent is not valid")
 @problem(404, "No entry here that you may see")
-def show_entry(entry_id: int) -> Entry:
+def show_entry(entry_id: int) -> EntryView:
     """Read one entry. Another user's private entry is 404, as on the pages."""
-    return entries.get_entry(entry_id, api_user())
+    return entry_views.read_entry(entry_id, api_user())
 
 
 @bp.route(f"/entries/{ENTRY_ID}", methods=["PATCH"])
@@ -175,19 +178,16 @@ def show_entry(entry_id: int) -> Entry:
 @problem(401, "No valid bearer token")
 @problem(403, "Only its author may change an entry")
 @problem(404, "No entry here that you may see")
-def edit_entry(changes: dict[str, Any], entry_id: int) -> Entry:
+def edit_entry(changes: dict[str, Any], entry_id: int) -> EntryView:
     """Change some fields of your entry; the fields not sent stay as they are."""
-    entry = entries.get_entry_for_change(entry_id, token_user())
-    current = EntryInput(
-        title=entry.title,
-        body=entry.body,
-        visibility=entry.visibility,
-        tags=[tag.name for tag in entry.tags],
-    )
+    user = token_user()
+    entry = entries.get_entry_for_change(entry_id, user)
+    changed = dataclasses.replace(entries.entry_input_of(entry), **changes)
     try:
-        return entries.update_entry(entry, dataclasses.replace(current, **changes))
+        entries.update_entry(entry, changed)
     except ValidationFailed as error:
         raise InvalidFields(error.errors) from None
+    return entry_views.read_entry(entry_id, user)
 
 
 @bp.route(f"/entries/{ENTRY_ID}", methods=["DELETE"])
@@ -215,10 +215,10 @@ def show_user(username: str) -> dict[str, Any]:
     """A person's public profile; entry_count counts their public entries."""
     if accounts.username_problems(username):
         raise UserNotFound()
-    user = entries.get_user(username)
+    user = listings.get_user(username)
     return {
         "username": user.username,
         "created_at": user.created_at,
-        "entry_count": entries.count_rows(entries.entries_by(None, user)),
+        "entry_count": listings.count_rows(listings.entries_by(None, user)),
         "url": external_url("api.show_user", username=user.username),
     }

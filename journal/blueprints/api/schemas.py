@@ -10,8 +10,10 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from journal.models import VISIBILITIES, Entry
+from journal.models import VISIBILITIES
 from journal.services.entries import BODY_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX
+from journal.services.entry_views import EntryView
+from journal.services.storable import unstorable
 from journal.urls import external_url
 
 PER_PAGE_DEFAULT = 20
@@ -21,17 +23,18 @@ PAGE_MAX = 10_000_000
 PER_PAGE_HELP = f"default {PER_PAGE_DEFAULT}; more than {PER_PAGE_MAX} gives {PER_PAGE_MAX}"
 
 
-class Text(fields.String):
-    """A string the databases can store: no NUL character and no lone surrogate."""
+class LookupText(fields.String):
+    """Text a listing is filtered by: it must be storable text to name anything.
+
+    The fields of an entry are plain strings: the services judge them (the same rule,
+    ``journal.services.storable``), for the pages, the API and imports alike.
+    """
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Text may not contain the NUL character.")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValidationError("Text must be valid Unicode (no lone surrogates).") from None
+        problem = unstorable(text)
+        if problem is not None:
+            raise ValidationError(problem)
         return text
 
 
@@ -56,12 +59,6 @@ class TokenSchema(Schema):
     expires_at = fields.AwareDateTime(required=True)
 
 
-class TagSchema(Schema):
-    """A tag, of which entries show only the name."""
-
-    name = fields.String(required=True)
-
-
 class EntrySchema(Schema):
     """An entry as the API shows it."""
 
@@ -70,15 +67,13 @@ class EntrySchema(Schema):
     body = fields.String(required=True, metadata={"description": "Markdown source"})
     body_html = fields.String(required=True, metadata={"description": "sanitised HTML"})
     visibility = fields.String(required=True, metadata={"enum": list(VISIBILITIES)})
-    tags = fields.Pluck(TagSchema, "name", many=True, required=True)
-    author = fields.String(
-        attribute="author.username", required=True, metadata={"description": "username"}
-    )
+    tags = fields.List(fields.String(), required=True)
+    author = fields.String(required=True, metadata={"description": "username"})
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
     url = fields.Method("entry_url", required=True, metadata={"type": "string", "format": "uri"})
 
-    def entry_url(self, entry: Entry) -> str:
+    def entry_url(self, entry: EntryView) -> str:
         """The entry's absolute address in the API."""
         return external_url("api.show_entry", entry_id=entry.id)
 
@@ -115,9 +110,9 @@ class EntryListQuerySchema(Schema):
         validate=validate.Range(min=1),
         metadata={"description": PER_PAGE_HELP},
     )
-    q = Text(metadata={"description": "search text"})
-    tag = Text(metadata={"description": "only entries with this tag"})
-    author = Text(metadata={"description": "only entries by this username"})
+    q = LookupText(metadata={"description": "search text"})
+    tag = LookupText(metadata={"description": "only entries with this tag"})
+    author = LookupText(metadata={"description": "only entries by this username"})
 
 
 class EntryFieldsSchema(Schema):
@@ -126,11 +121,15 @@ class EntryFieldsSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    title = Text(metadata={"minLength": 1, "maxLength": TITLE_MAX})
-    body = Text(metadata={"minLength": 1, "maxLength": BODY_MAX, "description": "Markdown"})
-    visibility = Text(metadata={"enum": list(VISIBILITIES)})
+    title = fields.String(metadata={"minLength": 1, "maxLength": TITLE_MAX})
+    body = fields.String(
+        metadata={"minLength": 1, "maxLength": BODY_MAX, "description": "Markdown"}
+    )
+    visibility = fields.String(metadata={"enum": list(VISIBILITIES)})
     tags = fields.List(
-        Text(metadata={"minLength": 1, "maxLength": TAG_MAX, "pattern": "^[A-Za-z0-9-]+$"}),
+        fields.String(
+            metadata={"minLength": 1, "maxLength": TAG_MAX, "pattern": "^[A-Za-z0-9-]+$"}
+        ),
         metadata={"maxItems": TAGS_MAX},
     )
 
@@ -138,13 +137,15 @@ class EntryFieldsSchema(Schema):
 class NewEntrySchema(EntryFieldsSchema):
     """A new entry: title and body required; private and untagged unless said otherwise."""
 
-    title = Text(required=True, metadata={"minLength": 1, "maxLength": TITLE_MAX})
-    body = Text(
+    title = fields.String(required=True, metadata={"minLength": 1, "maxLength": TITLE_MAX})
+    body = fields.String(
         required=True, metadata={"minLength": 1, "maxLength": BODY_MAX, "description": "Markdown"}
     )
-    visibility = Text(load_default="private", metadata={"enum": list(VISIBILITIES)})
+    visibility = fields.String(load_default="private", metadata={"enum": list(VISIBILITIES)})
     tags = fields.List(
-        Text(metadata={"minLength": 1, "maxLength": TAG_MAX, "pattern": "^[A-Za-z0-9-]+$"}),
+        fields.String(
+            metadata={"minLength": 1, "maxLength": TAG_MAX, "pattern": "^[A-Za-z0-9-]+$"}
+        ),
         load_default=list,
         metadata={"maxItems": TAGS_MAX},
     )

@@ -28,8 +28,10 @@ from journal.blueprints.journal.forms import EntryForm
 from journal.exceptions import DatabaseUnavailable, EntryNotFound, NotAllowed, ValidationFailed
 from journal.feeds import FEED_TYPE, atom_feed
 from journal.models import Entry, User
-from journal.services import entries
-from journal.services.entries import EntryCard, Page
+from journal.services import entries, entry_views, listings
+from journal.services import search as full_text
+from journal.services.entry_views import EntryCard
+from journal.services.listings import Page
 
 FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
 
@@ -57,7 +59,7 @@ def cursor_arg(name: str) -> tuple[datetime, int] | None:
     raw = request.args.get(name)
     if raw is None:
         return None
-    cursor = entries.parse_cursor(raw)
+    cursor = listings.parse_cursor(raw)
     if cursor is None:
         abort(404)
     return cursor
@@ -69,11 +71,11 @@ def listing(query: Select[Entry]) -> Page[EntryCard]:
     ``?page=N`` alone is found by offset; the page links also carry a keyset cursor
     (``before``/``after``), so paging on by the links costs the same on every page.
     """
-    page = entries.paginate_newest(
+    page = listings.paginate_newest(
         query,
         page_number(),
         current_app.config["ENTRIES_PER_PAGE"],
-        entries.fetch_cards,
+        entry_views.fetch_cards,
         before=cursor_arg("before"),
         after=cursor_arg("after"),
     )
@@ -85,22 +87,27 @@ def listing(query: Select[Entry]) -> Page[EntryCard]:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Every entry the viewer may see, newest first."""
-    page = listing(entries.visible_entries(viewer()))
+    page = listing(listings.visible_entries(viewer()))
     return render_template("journal/index.html", page=page)
 
 
 @bp.get("/u/<username>")
 def user_page(username: str) -> ResponseReturnValue:
     """One person's entries that the viewer may see; an unknown name is 404."""
-    author = entries.get_user(username)
-    page = listing(entries.entries_by(viewer(), author))
+    author = listings.get_user(username)
+    page = listing(listings.entries_by(viewer(), author))
     return render_template("journal/user.html", author=author, page=page)
 
 
 @bp.get("/tags/<tag>")
 def tag_page(tag: str) -> ResponseReturnValue:
-    """Entries with this tag that the viewer may see; a tag with none is an empty page."""
-    page = listing(entries.entries_tagged(viewer(), tag))
+    """Entries with this tag that the viewer may see; a tag with none is an empty page.
+
+    A name that can never be a tag (``NotATag!``) is 404.
+    """
+    if not entries.is_tag_name(tag.lower()):
+        abort(404)
+    page = listing(listings.entries_tagged(viewer(), tag))
     return render_template("journal/tag.html", tag=tag.lower(), page=page)
 
 
@@ -111,21 +118,21 @@ def search() -> ResponseReturnValue:
     page: Page[EntryCard] | None = None
     snippets: dict[int, Markup] = {}
     if query:
-        page = entries.paginate(
-            entries.search_entries(viewer(), query),
+        page = listings.paginate(
+            listings.search_entries(viewer(), query),
             page_number(),
             current_app.config["ENTRIES_PER_PAGE"],
-            entries.fetch_cards,
+            entry_views.fetch_cards,
         )
         if not page.items and page.number > 1:
             abort(404)
-        snippets = entries.search_snippets(page.items, query)
+        snippets = full_text.snippets([card.id for card in page.items], query)
     return render_template("journal/search.html", query=query, page=page, snippets=snippets)
 
 
 def feed_response(author: User | None) -> Response:
     """The Atom feed of the newest public entries (never a private one, whoever asks)."""
-    items = entries.fetch_entries(entries.public_entries(author))
+    items = entry_views.fetch_views(listings.public_entries(author))
     return Response(atom_feed(items, author), mimetype=FEED_TYPE)
 
 
@@ -138,7 +145,7 @@ def site_feed() -> ResponseReturnValue:
 @bp.get("/u/<username>/feed.atom")
 def user_feed(username: str) -> ResponseReturnValue:
     """The newest public entries of one person."""
-    return feed_response(entries.get_user(username))
+    return feed_response(listings.get_user(username))
 
 
 @bp.route("/entry", methods=["GET", "POST"])
@@ -161,7 +168,7 @@ def new_entry() -> ResponseReturnValue:
 @bp.get("/entries/<int:entry_id>")
 def show_entry(entry_id: int) -> ResponseReturnValue:
     """One entry, if the viewer may see it (another's private entry is 404)."""
-    entry = entries.read_entry(entry_id, viewer())
+    entry = entry_views.read_entry(entry_id, viewer())
     return render_template("journal/entry.html", entry=entry)
 
 

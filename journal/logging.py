@@ -14,6 +14,7 @@ from sqlalchemy import inspect
 from werkzeug.wrappers import Response
 
 from config import ConfigError
+from journal.identity import loaded_login_user
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is kept only when it is short and cannot break a log line.
@@ -141,7 +142,7 @@ def loggable_path() -> str:
 
 def signed_in_user_id() -> int | None:
     """The id of the user this request signed in as, without loading anyone from the database."""
-    user = g.get("_login_user")
+    user = loaded_login_user()
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     state = inspect(user, raiseerr=False)

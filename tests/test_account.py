@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import ApiToken, Entry, Tag, User, UserSession, entry_tags, utcnow
-from journal.services.entries import EntryInput, create_entry
-from tests.helpers import PASSWORD, count, csrf_token, post_form, text_of
+from tests.helpers import PASSWORD, count, csrf_token, post_form, text_of, write_entry
 
 NEW_PASSWORD = "a brand new and unusual passphrase"
 
@@ -159,18 +158,17 @@ def test_change_password_rules(app, user, current, new, repeat, field, message):
     assert other.get("/account").status_code == 200
 
 
-def write_entries(app, user_id, tags=("shared", "mine-only")):
-    with app.app_context():
-        author = db.session.get(User, user_id)
-        for n in range(3):
-            create_entry(author, EntryInput(f"Entry {n}", "Text", "public", list(tags)))
+def write_entries(app, author, tags=("shared", "mine-only")):
+    """Three public entries by ``author``, each with ``tags``."""
+    for n in range(3):
+        write_entry(app, author, f"Entry {n}", "Text", "public", tags)
 
 
 def test_delete_account_removes_everything_of_that_user_only(app, make_user):
     alice = make_user("alice")
     bob = make_user("bob")
-    write_entries(app, alice.id)
-    write_entries(app, bob.id, tags=("shared",))
+    write_entries(app, alice)
+    write_entries(app, bob, tags=("shared",))
     with app.app_context():
         db.session.add(ApiToken(token_hash="x" * 64, user_id=alice.id, expires_at=utcnow()))
         db.session.commit()
@@ -197,7 +195,7 @@ def test_delete_account_removes_everything_of_that_user_only(app, make_user):
 
 @pytest.mark.parametrize("password", ["not my password", ""])
 def test_delete_account_needs_the_password(app, user, password):
-    write_entries(app, user.id)
+    write_entries(app, user)
     here = sign_in(app)
     response = post_form(here, "/account/delete", form_page="/account", password=password)
     assert response.status_code == 422

@@ -39,6 +39,16 @@ def bare_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     }
 
 
+def production_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """``bare_env`` with the settings production refuses to start without (and ``settings``)."""
+    return bare_env(
+        tmp_path,
+        JOURNAL_ENV="production",
+        SECRET_KEY=PRODUCTION_SECRET_KEY,
+        **{"PUBLIC_URL": "http://127.0.0.1", **settings},
+    )
+
+
 def healthcheck_command() -> list[str]:
     """The Dockerfile's HEALTHCHECK command (exec form)."""
     match = re.search(r"^HEALTHCHECK .*?CMD (\[[^\n]*\])$", DOCKERFILE, re.MULTILINE | re.DOTALL)
@@ -66,10 +76,8 @@ def test_entrypoint_migrates_then_serves_with_gunicorn(tmp_path: Path) -> None:
     database = tmp_path / "journal.sqlite3"
     port = free_port()
     log_path = tmp_path / "entrypoint.log"
-    env = bare_env(
+    env = production_env(
         tmp_path,
-        JOURNAL_ENV="production",
-        SECRET_KEY=PRODUCTION_SECRET_KEY,
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         DATABASE_URL=f"sqlite:///{database}",
         PORT=str(port),
@@ -107,11 +115,8 @@ def test_entrypoint_gives_up_when_the_database_never_answers(tmp_path: Path) -> 
     result = subprocess.run(
         ["./docker-entrypoint.sh"],
         cwd=PROJECT_ROOT,
-        env=bare_env(
+        env=production_env(
             tmp_path,
-            JOURNAL_ENV="production",
-            SECRET_KEY=PRODUCTION_SECRET_KEY,
-            PUBLIC_URL="http://127.0.0.1",
             DATABASE_URL=f"postgresql+psycopg://journal:hunter2-pw@127.0.0.1:{port}/journal",
             PORT=str(free_port()),
             DATABASE_WAIT_TIMEOUT="1",
@@ -231,11 +236,8 @@ def test_entrypoint_migrates_unless_told_to_skip(tmp_path: Path, skip: str, migr
         # Arguments go to gunicorn: --version makes it answer and exit instead of serving.
         ["./docker-entrypoint.sh", "--version"],
         cwd=PROJECT_ROOT,
-        env=bare_env(
+        env=production_env(
             tmp_path,
-            JOURNAL_ENV="production",
-            SECRET_KEY=PRODUCTION_SECRET_KEY,
-            PUBLIC_URL="http://127.0.0.1",
             DATABASE_URL=f"sqlite:///{database}",
             SKIP_MIGRATIONS=skip,
         ),

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import current_user
@@ -22,7 +21,7 @@ from journal.extensions import db
 from journal.models import Entry
 from journal.services import accounts
 from tests.conftest import create_pg_database, migrate_database
-from tests.helpers import PASSWORD, csrf_token, post_form
+from tests.helpers import PASSWORD, csrf_token, post_form, soup
 from tests.servers import PROJECT_ROOT, PostgreSQLServer, postgresql_server
 
 pytestmark = pytest.mark.slow
@@ -107,11 +106,6 @@ def test_readyz_follows_the_database_without_a_restart(
     assert back.status_code == 200
 
 
-def error_page(response: object) -> BeautifulSoup:
-    """The parsed body of an answer."""
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")  # type: ignore[attr-defined]
-
-
 def test_page_while_the_database_is_down_is_the_503_page_then_works_again(
     pg_app: Flask, server: PostgreSQLServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -127,7 +121,7 @@ def test_page_while_the_database_is_down_is_the_503_page_then_works_again(
     # Not a bug of ours: 503, try again later, with the reason in the log.
     assert failed.status_code == 503
     assert int(failed.headers["Retry-After"]) > 0
-    page = error_page(failed)
+    page = soup(failed)
     assert page.select_one("header.site-header") is not None  # the site's layout
     assert page.h1 is not None and page.h1.get_text(strip=True) == "Service Unavailable"
     assert "psycopg" not in failed.get_data(as_text=True)
@@ -156,7 +150,7 @@ def test_database_lost_mid_request_rolls_back_and_keeps_the_layout(
     again = client.get("/")
 
     assert failed.status_code == 503
-    page = error_page(failed)
+    page = soup(failed)
     assert page.select_one("header.site-header") is not None
     # The user was loaded before the database went: the page still shows who is signed in.
     assert page.select_one(".nav-user") is not None
@@ -179,7 +173,7 @@ def test_writing_while_the_database_is_down_comes_back_with_503_and_the_text(
 
     assert failed.status_code == 503
     assert int(failed.headers["Retry-After"]) > 0
-    page = error_page(failed)
+    page = soup(failed)
     assert page.select_one("input[name=title]")["value"] == typed["title"]
     assert page.select_one("textarea[name=body]").get_text().lstrip("\r\n") == typed["body"]
     assert page.select_one("input[name=tags]")["value"] == typed["tags"]
@@ -249,7 +243,7 @@ def test_500_after_a_commit_shows_the_page_without_asking_the_database(
         event.remove(engine, "before_cursor_execute", record)
 
     assert failed.status_code == 500
-    page = error_page(failed)
+    page = soup(failed)
     assert page.select_one("header.site-header") is not None
     assert page.select_one(".nav-user") is None  # shown signed out rather than risk a query
     # Only the sign-in lookup ran; the error page itself asked nothing.

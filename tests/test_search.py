@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import delete, insert, update
 
@@ -12,15 +11,7 @@ from journal.extensions import db
 from journal.models import Entry, User, utcnow
 from journal.services import entry_views, listings, search
 from journal.services.search import fts5_query, highlight, query_words
-from tests.helpers import PASSWORD_HASH, text_of
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def titles(response) -> list[str]:
-    return [a.get_text(strip=True) for a in soup(response).select("article.entry-card h2 a")]
+from tests.helpers import PASSWORD_HASH, soup, text_of, titles
 
 
 def test_best_match_comes_first(client, user, make_entry):

@@ -15,10 +15,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from journal.extensions import db
-from journal.models import Entry, User
-from journal.services.entries import EntryInput, create_entry
+from journal.models import Entry
 from journal.services.transfer import ImportRefused, parse_import
-from tests.helpers import count, csrf_token, text_of
+from tests.helpers import count, csrf_token, text_of, write_entry
 
 # Produced by the real jrnl tool (jrnl 4.6, `jrnl --export json`) from a small journal.
 JRNL_EXPORT = Path(__file__).parent / "data" / "jrnl-export.json"
@@ -49,18 +48,11 @@ def stored_entries(app, author_id):
         ]
 
 
-def write(app, user_id, title, body="Body", visibility="private", tags=()):
-    with app.app_context():
-        return create_entry(
-            db.session.get(User, user_id), EntryInput(title, body, visibility, list(tags))
-        ).id
-
-
 def test_export_is_a_json_attachment_with_every_own_entry(app, signed_in, user, make_user):
-    first = write(app, user.id, "First", "Some *text*\n", "public", ["a", "b"])
-    write(app, user.id, "Second")
+    first = write_entry(app, user, "First", "Some *text*\n", "public", ["a", "b"])
+    write_entry(app, user, "Second", "Body", "private")
     bob = make_user("bob")
-    write(app, bob.id, "Not alice's", visibility="public")
+    write_entry(app, bob, "Not alice's", "Body", "public")
     response = signed_in.get("/account/export")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -85,8 +77,8 @@ def test_round_trip_into_another_account_and_duplicates_skipped(app, make_user):
     from tests.helpers import PASSWORD, post_form
 
     alice = make_user("alice")
-    write(app, alice.id, "One", "Text one\n\nwith lines  \n", "public", ["x"])
-    write(app, alice.id, "Two", "Text two", "private", [])
+    write_entry(app, alice, "One", "Text one\n\nwith lines  \n", "public", ["x"])
+    write_entry(app, alice, "Two", "Text two", "private", [])
     client = app.test_client()
     post_form(client, "/login", username="alice", password=PASSWORD)
     exported = client.get("/account/export").data
@@ -201,7 +193,7 @@ def jrnl_entry(**fields):
 def test_bad_file_changes_nothing_and_says_why(app, signed_in, user, data, message):
     if isinstance(data, str):
         data = data.encode()
-    write(app, user.id, "Already here")
+    write_entry(app, user, "Already here", "Body", "private")
     # A good entry ahead of the bad one is not imported either (so the bad one is number 2).
     if data.startswith(b'{"tags"'):
         document = json.loads(data)

@@ -1,4 +1,4 @@
-"""Export and import: the Journal export format and jrnl's JSON export (CONTRACT section 6)."""
+"""Export and import: the Journal export format and jrnl's JSON export (see the README)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, logout_user
+from flask_login import login_required, logout_user
 from werkzeug.wrappers import Response
 
 from journal.blueprints.account import bp
@@ -28,19 +28,14 @@ from journal.blueprints.account.forms import (
 from journal.exceptions import ValidationFailed
 from journal.extensions import csrf
 from journal.forms import ServiceForm
-from journal.models import User, utcnow
+from journal.identity import signed_in_user
+from journal.models import utcnow
 from journal.services import account_settings, accounts, transfer
-
-
-def me() -> User:
-    """The signed-in user (every view here requires one)."""
-    user: User = current_user._get_current_object()
-    return user
 
 
 def render_settings(status: int = 200, **forms: ServiceForm) -> ResponseReturnValue:
     """The account page, with any submitted form shown back with its errors."""
-    user = me()
+    user = signed_in_user(required=True)
     context = {
         "password_form": forms.get("password_form") or ChangePasswordForm(formdata=None),
         "delete_form": forms.get("delete_form") or DeleteAccountForm(formdata=None),
@@ -69,8 +64,9 @@ def settings() -> ResponseReturnValue:
 @login_required
 def end_session(session_id: int) -> ResponseReturnValue:
     """Sign one of the user's own devices out; anyone else's session is 404."""
-    this_device = session_id == accounts.current_session_id(me())
-    if not account_settings.end_session_of(me(), session_id):
+    user = signed_in_user(required=True)
+    this_device = session_id == accounts.current_session_id(user)
+    if not account_settings.end_session_of(user, session_id):
         abort(404)
     if this_device:
         sign_out_here()
@@ -84,7 +80,7 @@ def end_session(session_id: int) -> ResponseReturnValue:
 @login_required
 def end_other_sessions() -> ResponseReturnValue:
     """Sign out every device but this one."""
-    ended = accounts.end_other_sessions(me())
+    ended = accounts.end_other_sessions(signed_in_user(required=True))
     flash(f"Signed out everywhere else ({ended} session(s) ended).", "success")
     return redirect(url_for("account.settings"))
 
@@ -97,7 +93,9 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             account_settings.change_password(
-                me(), form.current_password.data or "", form.password.data or ""
+                signed_in_user(required=True),
+                form.current_password.data or "",
+                form.password.data or "",
             )
         except ValidationFailed as error:
             form.attach(error)
@@ -114,7 +112,7 @@ def delete_account() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            account_settings.delete_account(me(), form.password.data or "")
+            account_settings.delete_account(signed_in_user(required=True), form.password.data or "")
         except ValidationFailed as error:
             form.attach(error)
         else:
@@ -128,7 +126,7 @@ def delete_account() -> ResponseReturnValue:
 @login_required
 def export() -> Response:
     """All the user's entries as a JSON file to download."""
-    user = me()
+    user = signed_in_user(required=True)
     document = transfer.export_document(user)
     filename = f"journal-export-{user.username}-{utcnow():%Y-%m-%d}.json"
     return Response(
@@ -154,7 +152,7 @@ def _import_for_signed_in() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             parsed = transfer.parse_import(form.file.data.read())
-            report = transfer.import_entries(me(), parsed)
+            report = transfer.import_entries(signed_in_user(required=True), parsed)
         except transfer.ImportRefused as error:
             form.attach(ValidationFailed.on("file", f"Nothing was imported: {error}"))
         else:

@@ -11,10 +11,8 @@ from flask_smorest.utils import prepare_response
 from marshmallow import Schema
 from webargs.flaskparser import FlaskParser, abort
 
-from journal.blueprints.api.docs import page_bp
-from journal.blueprints.api.problems import PROBLEM_MIMETYPE
 from journal.blueprints.api.schemas import ProblemSchema
-from journal.extensions import csrf
+from journal.problems import PROBLEM_MIMETYPE
 
 SETTINGS: dict[str, Any] = {
     "API_TITLE": "Journal API",
@@ -75,17 +73,14 @@ class JournalApi(Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
-def init_app(app: Flask) -> None:
-    """Serve the API and its OpenAPI document on ``app``; browser cookies play no part in it."""
+def openapi_for(app: Flask) -> JournalApi:
+    """flask-smorest's Api bound to ``app``, ready to document and serve ``bp``."""
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     api = JournalApi(app)
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    api.register_blueprint(bp)
-    app.register_blueprint(page_bp)
-    # No cookie authenticates an API call, so there is no cross-site request to forge.
-    csrf.exempt(bp)
+    return api
 
 
 from journal.blueprints.api import routes  # noqa: E402, F401

@@ -11,8 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, false
 
 from journal.blueprints.api import bp
-from journal.blueprints.api.auth import api_token, api_user, basic_auth, token_auth, token_user
-from journal.blueprints.api.problems import InvalidFields
+from journal.blueprints.api.auth import api_token, basic_auth, token_auth
 from journal.blueprints.api.schemas import (
     PER_PAGE_MAX,
     EntryChangesSchema,
@@ -27,6 +26,7 @@ from journal.blueprints.api.schemas import (
 from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
+from journal.problems import InvalidFields
 from journal.services import accounts, entries, entry_views, listings, tokens
 from journal.services.entries import EntryInput
 from journal.services.entry_views import EntryView
@@ -125,7 +125,7 @@ def list_entries(
     Anonymous callers see public entries; with a token, your private entries too.
     """
     per_page = min(per_page, PER_PAGE_MAX)
-    parts = filtered_entries(api_user(), q, tag, author)
+    parts = filtered_entries(token_auth.current_user(), q, tag, author)
     found = listings.paginate(parts, page, per_page, entry_views.fetch_views)
     next_url = None
     if found.has_next:
@@ -150,7 +150,7 @@ def list_entries(
 @problem(401, "No valid bearer token")
 def new_entry(data: dict[str, Any]) -> tuple[EntryView, dict[str, str]]:
     """Write a new entry; it is private unless its visibility is public."""
-    user = token_user()
+    user = token_auth.current_user()
     try:
         entry = entries.create_entry(user, EntryInput(**data))
     except ValidationFailed as error:
@@ -167,7 +167,7 @@ def new_entry(data: dict[str, Any]) -> tuple[EntryView, dict[str, str]]:
 @problem(404, "No entry here that you may see")
 def show_entry(entry_id: int) -> EntryView:
     """Read one entry. Another user's private entry is 404, as on the pages."""
-    return entry_views.read_entry(entry_id, api_user())
+    return entry_views.read_entry(entry_id, token_auth.current_user())
 
 
 @bp.route(f"/entries/{ENTRY_ID}", methods=["PATCH"])
@@ -180,7 +180,7 @@ def show_entry(entry_id: int) -> EntryView:
 @problem(404, "No entry here that you may see")
 def edit_entry(changes: dict[str, Any], entry_id: int) -> EntryView:
     """Change some fields of your entry; the fields not sent stay as they are."""
-    user = token_user()
+    user = token_auth.current_user()
     entry = entries.get_entry_for_change(entry_id, user)
     changed = dataclasses.replace(entries.entry_input_of(entry), **changes)
     try:
@@ -199,7 +199,7 @@ def edit_entry(changes: dict[str, Any], entry_id: int) -> EntryView:
 @problem(404, "No entry here that you may see")
 def delete_entry(entry_id: int) -> None:
     """Delete your entry for good."""
-    entries.delete_entry(entries.get_entry_for_change(entry_id, token_user()))
+    entries.delete_entry(entries.get_entry_for_change(entry_id, token_auth.current_user()))
 
 
 # --- people ------------------------------------------------------------------------------

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, g, render_template, request
+from flask import current_app
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from journal.blueprints.api.problems import problem_response
 from journal.blueprints.errors import bp
 from journal.database import is_unavailable
+from journal.error_pages import render_error
 from journal.exceptions import DatabaseUnavailable
 from journal.extensions import db, login_manager
+from journal.identity import loaded_login_user
 
 log = logging.getLogger(__name__)
-
-
-def render_error(error: HTTPException) -> Response:
-    """The error page for ``error``, keeping its status and headers (``Allow``, ``Retry-After``)."""
-    if request.path.startswith("/api/"):
-        return problem_response(error)
-    response = error.get_response()
-    response.set_data(render_template("errors/error.html", error=error))
-    response.mimetype = "text/html"
-    return response
 
 
 @bp.app_errorhandler(HTTPException)
@@ -76,13 +67,13 @@ def keep_signed_in_user_off_the_database() -> None:
     A rollback expires every loaded object, and reading an expired attribute runs SQL; the
     user is detached first when its name is loaded, and shown as signed out otherwise.
     """
-    user = g.get("_login_user")
+    user = loaded_login_user()
     if user is None or not user.is_authenticated:
-        g._login_user = login_manager.anonymous_user()
+        loaded_login_user(replace_with=login_manager.anonymous_user())
         return
     state = inspect(user)
     if "username" in state.dict:
         if state.session is not None:
             state.session.expunge(user)
     else:
-        g._login_user = login_manager.anonymous_user()
+        loaded_login_user(replace_with=login_manager.anonymous_user())

@@ -22,11 +22,12 @@ from markupsafe import Markup
 from sqlalchemy import Select
 from werkzeug.exceptions import HTTPException
 
-from journal.blueprints.errors.handlers import render_error
 from journal.blueprints.journal import bp
 from journal.blueprints.journal.forms import EntryForm
+from journal.error_pages import render_error
 from journal.exceptions import DatabaseUnavailable, EntryNotFound, NotAllowed, ValidationFailed
 from journal.feeds import FEED_TYPE, atom_feed
+from journal.identity import signed_in_user
 from journal.models import Entry, User
 from journal.services import entries, entry_views, listings
 from journal.services import search as full_text
@@ -34,12 +35,6 @@ from journal.services.entry_views import EntryCard
 from journal.services.listings import Page
 
 FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
-
-
-def viewer() -> User | None:
-    """The signed-in user, or ``None`` for an anonymous visitor."""
-    user: User | None = current_user if current_user.is_authenticated else None
-    return user
 
 
 # More digits than this is a page no listing reaches (and an offset the database refuses).
@@ -87,7 +82,7 @@ def listing(query: Select[Entry]) -> Page[EntryCard]:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Every entry the viewer may see, newest first."""
-    page = listing(listings.visible_entries(viewer()))
+    page = listing(listings.visible_entries(signed_in_user()))
     return render_template("journal/index.html", page=page)
 
 
@@ -95,7 +90,7 @@ def index() -> ResponseReturnValue:
 def user_page(username: str) -> ResponseReturnValue:
     """One person's entries that the viewer may see; an unknown name is 404."""
     author = listings.get_user(username)
-    page = listing(listings.entries_by(viewer(), author))
+    page = listing(listings.entries_by(signed_in_user(), author))
     return render_template("journal/user.html", author=author, page=page)
 
 
@@ -107,7 +102,7 @@ def tag_page(tag: str) -> ResponseReturnValue:
     """
     if not entries.is_tag_name(tag.lower()):
         abort(404)
-    page = listing(listings.entries_tagged(viewer(), tag))
+    page = listing(listings.entries_tagged(signed_in_user(), tag))
     return render_template("journal/tag.html", tag=tag.lower(), page=page)
 
 
@@ -119,7 +114,7 @@ def search() -> ResponseReturnValue:
     snippets: dict[int, Markup] = {}
     if query:
         page = listings.paginate(
-            listings.search_entries(viewer(), query),
+            listings.search_entries(signed_in_user(), query),
             page_number(),
             current_app.config["ENTRIES_PER_PAGE"],
             entry_views.fetch_cards,
@@ -168,7 +163,7 @@ def new_entry() -> ResponseReturnValue:
 @bp.get("/entries/<int:entry_id>")
 def show_entry(entry_id: int) -> ResponseReturnValue:
     """One entry, if the viewer may see it (another's private entry is 404)."""
-    entry = entry_views.read_entry(entry_id, viewer())
+    entry = entry_views.read_entry(entry_id, signed_in_user())
     return render_template("journal/entry.html", entry=entry)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from functools import cache
 
@@ -23,6 +24,11 @@ URL_SCHEMES = {"http", "https", "mailto"}
 # A fenced block's info string becomes ``class="language-…"``: keep only plain language names.
 CODE_CLASS_RE = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 LINK_REL = "nofollow noopener noreferrer"
+# Tags inside a run of text: dropped without a space, so ``**zep**pelin`` stays one word.
+INLINE_TAGS = "a|abbr|b|code|del|em|i|s|strong|sub|sup"
+_INLINE_TAG_RE = re.compile(rf"</?(?:{INLINE_TAGS})(?:\s[^>]*)?>")
+_ANY_TAG_RE = re.compile(r"<[^>]*>")
+_SPACES_RE = re.compile(r"\s+")
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -52,3 +58,13 @@ def render_markdown(source: str) -> str:
         strip_comments=True,
         attribute_filter=_filter_attribute,
     )
+
+
+def plain_text(body_html: str) -> str:
+    """The words a reader sees in rendered HTML, without markup: what search shows and finds.
+
+    ``body_html`` is ``render_markdown``'s output (sanitised, so every ``<`` starts a tag):
+    inline tags go, block tags become a space, entities become characters.
+    """
+    text = _ANY_TAG_RE.sub(" ", _INLINE_TAG_RE.sub("", body_html))
+    return _SPACES_RE.sub(" ", html.unescape(text)).strip()

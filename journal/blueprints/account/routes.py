@@ -151,8 +151,12 @@ def _import_for_signed_in() -> ResponseReturnValue:
     form = ImportForm()
     if form.validate_on_submit():
         try:
-            parsed = transfer.parse_import(form.file.data.read())
-            report = transfer.import_entries(signed_in_user(required=True), parsed)
+            parsed = transfer.parse_import(
+                form.file.data.read(), current_app.config["IMPORT_MAX_ENTRIES"]
+            )
+            report = transfer.import_entries(
+                signed_in_user(required=True), parsed, current_app.config["IMPORT_MAX_SECONDS"]
+            )
         except transfer.ImportRefused as error:
             form.attach(ValidationFailed.on("file", f"Nothing was imported: {error}"))
         else:

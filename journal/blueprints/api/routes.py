@@ -14,6 +14,7 @@ from journal.blueprints.api import bp
 from journal.blueprints.api.auth import api_token, basic_auth, token_auth
 from journal.blueprints.api.schemas import (
     PER_PAGE_MAX,
+    TOTAL_COUNTED,
     EntryChangesSchema,
     EntryListQuerySchema,
     EntryPageSchema,
@@ -27,7 +28,7 @@ from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
 from journal.problems import InvalidFields
-from journal.services import accounts, entries, entry_views, listings, tokens
+from journal.services import accounts, entries, entry_views, listings, search, tokens
 from journal.services.entries import EntryInput
 from journal.services.entry_views import EntryView
 from journal.urls import external_url
@@ -133,11 +134,13 @@ def list_entries(
             key: value for key, value in (("q", q), ("tag", tag), ("author", author)) if value
         }
         next_url = external_url("api.list_entries", page=page + 1, per_page=per_page, **filters)
+    total = search.count_up_to(parts, TOTAL_COUNTED)
     return {
         "items": found.items,
         "page": page,
         "per_page": per_page,
-        "total": sum(listings.count_rows(part) for part in parts),
+        "total": total.value,
+        "total_is_exact": total.exact,
         "next": next_url,
     }
 

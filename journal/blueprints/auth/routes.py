@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import time
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response as FlaskResponse
+from flask import (
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -47,6 +61,33 @@ def login_failed(response: Response) -> bool:
     return response.status_code == 422
 
 
+def account_created(response: Response) -> bool:
+    """Only accounts actually created count towards the registration limit."""
+    return bool(g.get("account_created"))
+
+
+def wait_in_words(seconds: float) -> str:
+    """A wait as a person says it: "40 seconds", "42 minutes", "2 hours"."""
+    if seconds < 60:
+        whole = max(1, math.ceil(seconds))
+        return f"{whole} second{'s' if whole != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def registration_limited(limit: RequestLimit) -> FlaskResponse:
+    """The 429 answer to a registration: the form again, as typed (but for the passwords)."""
+    form = RegistrationForm()
+    wait = wait_in_words(limit.window.reset_time - time.time())
+    form.form_errors.append(
+        f"Too many new accounts were made from your address. Try again in {wait}."
+    )
+    return make_response(render_template("auth/register.html", form=form), 429)
+
+
 def safe_next(target: str | None) -> str | None:
     """``target`` when it is a path on this site, else ``None`` (no open redirects).
 
@@ -73,6 +114,8 @@ def sign_in(user: User, remember: bool = False) -> None:
 @limiter.limit(
     lambda: _setting("RATELIMIT_REGISTER_PER_ADDRESS"),
     methods=["POST"],
+    deduct_when=account_created,
+    on_breach=registration_limited,
     error_message="Too many new accounts from your address. Please try again later.",
 )
 def register() -> ResponseReturnValue:
@@ -86,6 +129,7 @@ def register() -> ResponseReturnValue:
         except ValidationFailed as error:
             form.attach(error)
         else:
+            g.account_created = True
             sign_in(user)
             flash(f"Welcome, {user.username}! Your journal is ready.", "success")
             return redirect(url_for("journal.index"))

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 @bp.app_errorhandler(HTTPException)
 def handle_http_error(error: HTTPException) -> Response:
     """400, 403, 404, 405, 413, 429 and the rest: a page in the site's layout."""
+    if isinstance(error.response, Response):  # already a page (a rate-limited form shown again)
+        return error.response
     return render_error(error)
 
 

@@ -112,9 +112,11 @@ def search() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()
     page: Page[EntryCard] | None = None
     snippets: dict[int, Markup] = {}
+    matched: full_text.Count | None = None
     if query:
+        parts = listings.search_entries(signed_in_user(), query)
         page = listings.paginate(
-            listings.search_entries(signed_in_user(), query),
+            parts,
             page_number(),
             current_app.config["ENTRIES_PER_PAGE"],
             entry_views.fetch_cards,
@@ -122,7 +124,13 @@ def search() -> ResponseReturnValue:
         if not page.items and page.number > 1:
             abort(404)
         snippets = full_text.snippets([card.id for card in page.items], query)
-    return render_template("journal/search.html", query=query, page=page, snippets=snippets)
+        if page.number == 1 and not page.has_next:
+            matched = full_text.Count(len(page.items), exact=True)  # all on this page
+        elif page.items:
+            matched = full_text.count_up_to(parts, full_text.MATCHES_COUNTED)
+    return render_template(
+        "journal/search.html", query=query, page=page, snippets=snippets, matched=matched
+    )
 
 
 def feed_response(author: User | None) -> Response:

@@ -40,8 +40,10 @@ def create_app(config_name: str | None = None) -> Flask:
     config_class.validate(app)
     _init_logging(app)
     _init_proxies(app)
+    _init_converters(app)
     _init_extensions(app)
     _init_request_hooks(app)
+    _init_caching(app)
     _register_blueprints(app)
     _register_cli(app)
     return app
@@ -59,6 +61,13 @@ def _init_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted, x_prefix=trusted
         )
+
+
+def _init_converters(app: Flask) -> None:
+    # Before any route is added: every ``<int:…>`` of a page or the API is a bounded row id.
+    from journal.converters import init_app as init_converters
+
+    init_converters(app)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -85,6 +94,13 @@ def _init_request_hooks(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.after_request(add_hsts)
     init_static_files(app)
+
+
+def _init_caching(app: Flask) -> None:
+    # Private answers (signed in, a token, a write) are sent "Cache-Control: private, no-store".
+    from journal.caching import init_app as init_caching
+
+    init_caching(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import http
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from marshmallow import Schema
+from webargs.flaskparser import FlaskParser, abort
 
 from journal.blueprints.api.schemas import ProblemSchema
 from journal.problems import PROBLEM_MIMETYPE
@@ -20,7 +22,29 @@ SETTINGS: dict[str, Any] = {
     "OPENAPI_JSON_PATH": "openapi.json",
 }
 
-bp = Blueprint(
+
+class JsonBodyParser(FlaskParser):
+    """webargs' parser, with every JSON body it cannot read answered 400 "Invalid JSON body".
+
+    ``json.loads`` raises more than ``JSONDecodeError``: ``RecursionError`` for arrays nested
+    a thousand deep and ``ValueError`` for an integer of more than 4,300 digits.
+    """
+
+    def load_json(self, req: Request, schema: Schema) -> Any:
+        """The body's JSON; 400 problem for any body that is not JSON Python can hold."""
+        try:
+            return super().load_json(req, schema)
+        except (RecursionError, ValueError) as error:
+            abort(400, exc=error, messages={"json": ["Invalid JSON body."]})
+
+
+class ApiBlueprint(Blueprint):
+    """flask-smorest's Blueprint, reading JSON bodies with ``JsonBodyParser``."""
+
+    ARGUMENTS_PARSER = JsonBodyParser()
+
+
+bp = ApiBlueprint(
     "api",
     __name__,
     url_prefix="/api/v1",

@@ -38,8 +38,8 @@ PROBLEM = "application/problem+json"
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 BEARER_OR_ANONYMOUS: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]
 
-# Largest id the databases' integer keys can hold; a larger one cannot name an entry.
-ENTRY_ID = "<int(max=2147483647):entry_id>"
+# An entry id; ``int`` is bounded app-wide to what a row id can be (journal/converters.py).
+ENTRY_ID = "<int:entry_id>"
 
 
 def problem(status: int, description: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

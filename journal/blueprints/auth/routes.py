@@ -78,8 +78,13 @@ def registration_limited(limit: RequestLimit) -> FlaskResponse:
 
 
 def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, else ``None`` (no open redirects)."""
+    """``target`` when it is a path on this site, else ``None`` (no open redirects).
+
+    A control character (a carriage return, say) cannot go into a ``Location`` header.
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if not target.isprintable():
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from journal.blueprints.errors import bp
+from journal.database import is_unavailable
 from journal.error_pages import render_error
+from journal.exceptions import DatabaseUnavailable
 from journal.extensions import db, login_manager
 from journal.identity import loaded_login_user
 
@@ -34,6 +39,28 @@ def handle_internal_error(error: InternalServerError) -> Response:
     keep_signed_in_user_off_the_database()
     db.session.rollback()
     return render_error(InternalServerError())
+
+
+@bp.app_errorhandler(DBAPIError)
+@bp.app_errorhandler(PoolTimeout)
+def handle_database_error(error: Exception) -> Response:
+    """A database that cannot take work now (locked, full, down) is a 503, not a bug.
+
+    Rolled back, so nothing partial is stored, and answered as ``DatabaseUnavailable``
+    (503 with ``Retry-After``), which a blueprint may answer in its own way: the journal
+    shows the writing form again with everything typed. Any other database error is a bug
+    and goes on to the 500 handler.
+    """
+    if not is_unavailable(error):
+        raise error
+    orig = getattr(error, "orig", None) or error
+    log.error("database unavailable, answered 503: %s: %s", type(orig).__name__, orig)
+    keep_signed_in_user_off_the_database()
+    db.session.rollback()
+    answer = current_app.handle_user_exception(DatabaseUnavailable())
+    if isinstance(answer, HTTPException):  # no handler took it (there is always one)
+        answer = render_error(answer)
+    return current_app.make_response(answer)
 
 
 def keep_signed_in_user_off_the_database() -> None:

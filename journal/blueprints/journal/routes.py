@@ -20,11 +20,12 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import Select
+from werkzeug.exceptions import HTTPException
 
 from journal.blueprints.journal import bp
 from journal.blueprints.journal.forms import EntryForm
 from journal.error_pages import render_error
-from journal.exceptions import ValidationFailed
+from journal.exceptions import DatabaseUnavailable, EntryNotFound, NotAllowed, ValidationFailed
 from journal.feeds import FEED_TYPE, atom_feed
 from journal.identity import signed_in_user
 from journal.models import Entry, User
@@ -164,7 +165,7 @@ def new_entry() -> ResponseReturnValue:
             flash("Entry saved.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200
-    return render_template("journal/edit.html", form=form, entry=None), status
+    return render_template("journal/edit.html", form=form, entry_id=None), status
 
 
 @bp.get("/entries/<int:entry_id>")
@@ -172,6 +173,16 @@ def show_entry(entry_id: int) -> ResponseReturnValue:
     """One entry, if the viewer may see it (another's private entry is 404)."""
     entry = entry_views.read_entry(entry_id, signed_in_user())
     return render_template("journal/entry.html", entry=entry)
+
+
+def writing_again(error: HTTPException, message: str) -> ResponseReturnValue:
+    """The writing form as it was posted, with ``message`` on top and ``error``'s status."""
+    form = EntryForm(formdata=request.form, meta={"csrf": True})
+    form.form_errors.append(message)
+    entry_id = (request.view_args or {}).get("entry_id")
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    page = render_template("journal/edit.html", form=form, entry_id=entry_id)
+    return page, error.code or 400, headers
 
 
 @bp.errorhandler(CSRFError)
@@ -186,17 +197,34 @@ def form_expired(error: CSRFError) -> ResponseReturnValue:
         signed_in or request.endpoint == "journal.new_entry"
     ):
         return render_error(error)
-    form = EntryForm(formdata=request.form, meta={"csrf": True})
-    form.form_errors.append(
+    if request.view_args and "entry_id" in request.view_args:
+        try:
+            entries.get_entry_for_change(request.view_args["entry_id"], current_user)
+        except (EntryNotFound, NotAllowed) as refused:
+            # The entry rules answer first (404, 403): an error handler's own error is a 500.
+            return render_error(refused)
+    return writing_again(
+        error,
         "This form had expired, so nothing was saved. Your text is below: press Save again."
         if signed_in
         else "You are signed out, so nothing was saved. Your text is below: sign in "
-        "(in another tab), then press Save again."
+        "(in another tab), then press Save again.",
     )
-    entry = None
-    if request.view_args and "entry_id" in request.view_args:
-        entry = entries.get_entry_for_change(request.view_args["entry_id"], current_user)
-    return render_template("journal/edit.html", form=form, entry=entry), 400
+
+
+@bp.errorhandler(DatabaseUnavailable)
+def not_saved(error: DatabaseUnavailable) -> ResponseReturnValue:
+    """A write the database could not take (locked, full, down): 503, the form kept.
+
+    The database is not asked again: the form comes back from what was posted.
+    """
+    if request.method != "POST" or request.endpoint not in FORM_ENDPOINTS:
+        return render_error(error)
+    return writing_again(
+        error,
+        "The journal could not save just now, so nothing was saved. Your text is below: "
+        "press Save again in a minute.",
+    )
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -214,7 +242,7 @@ def edit_entry(entry_id: int) -> ResponseReturnValue:
             flash("Entry updated.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200
-    return render_template("journal/edit.html", form=form, entry=entry), status
+    return render_template("journal/edit.html", form=form, entry_id=entry.id), status
 
 
 @bp.post("/entries/<int:entry_id>/delete")

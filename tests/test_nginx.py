@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import runpy
 import shutil
 import socket
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -36,6 +39,7 @@ from tests.servers import (
     gunicorn_server,
     nginx_server,
     render_nginx_template,
+    unavailable,
 )
 
 MiB = 1024 * 1024
@@ -159,6 +163,32 @@ def test_template_fills_its_placeholders_and_keeps_nginx_variables() -> None:
         assert variable in rendered
     with pytest.raises(ValueError, match="JOURNAL_UPSTREAM"):
         render_nginx_template({k: v for k, v in values.items() if k != "JOURNAL_UPSTREAM"})
+
+
+def test_the_nginx_images_envsubst_renders_the_template_as_the_tests_do() -> None:
+    # What the image does at start with compose.yaml's values (NGINX_ENVSUBST_FILTER=^JOURNAL_):
+    # envsubst told the names to replace, so nginx's own $variables survive.
+    envsubst = shutil.which("envsubst")
+    if envsubst is None:
+        unavailable("envsubst is not installed; apt-get install gettext-base")
+    assert envsubst is not None
+    compose = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())
+    values = {
+        name: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", value)
+        for name, value in compose["services"]["nginx"]["environment"].items()
+        if name.startswith("JOURNAL_")
+    }
+    rendered = subprocess.run(
+        [envsubst, " ".join(f"${{{name}}}" for name in values)],
+        input=NGINX_TEMPLATE.read_text(),
+        env={**values, "PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert rendered == render_nginx_template(values)
+    assert "server app:8000;" in rendered
+    assert "return 301 https://localhost:8443$request_uri;" in rendered
 
 
 # --- through nginx ------------------------------------------------------------------------

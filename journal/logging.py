@@ -163,12 +163,14 @@ def _finish_request(response: Response) -> Response:
     duration_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
     user_id = signed_in_user_id()
     request_log.info(
-        "method=%s path=%s status=%d duration_ms=%.1f user_id=%s",
+        "method=%s path=%s status=%d duration_ms=%.1f user_id=%s client=%s",
         request.method,
         loggable_path(),
         response.status_code,
         duration_ms,
         user_id if user_id is not None else "-",
+        # After ProxyFix: the address the trusted proxy saw. Encoded so it stays one field.
+        quote(request.remote_addr or "-", safe=":."),
     )
     return response
 

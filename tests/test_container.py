@@ -18,6 +18,7 @@ from flask.testing import FlaskCliRunner
 
 from journal import create_app
 from tests.servers import (
+    NGINX_TEMPLATE,
     PRODUCTION_SECRET_KEY,
     PROJECT_ROOT,
     free_port,
@@ -192,7 +193,7 @@ def test_compose_runs_app_postgresql_and_redis_with_health_checks() -> None:
     compose = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())
     services = compose["services"]
 
-    assert set(services) == {"app", "postgres", "redis"}
+    assert set(services) == {"nginx", "app", "postgres", "redis"}
     app = services["app"]
     env = app["environment"]
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://journal:")
@@ -205,6 +206,29 @@ def test_compose_runs_app_postgresql_and_redis_with_health_checks() -> None:
     }
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+
+
+def test_compose_puts_nginx_with_the_shipped_template_in_front_of_the_app() -> None:
+    services = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())["services"]
+    nginx, app = services["nginx"], services["app"]
+
+    assert nginx["image"].startswith("nginx:")
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in nginx["volumes"]}
+    # The image renders /etc/nginx/templates/*.template into conf.d/ when it starts.
+    assert mounts["/etc/nginx/templates/default.conf.template"] == "./deploy/nginx/journal.conf"
+    env = nginx["environment"]
+    assert mounts[env["JOURNAL_STATIC_ROOT"]] == "./journal/static"
+    assert mounts["/etc/nginx/tls"] == "./deploy/tls"
+    for name in ("JOURNAL_TLS_CERTIFICATE", "JOURNAL_TLS_CERTIFICATE_KEY"):
+        assert env[name].startswith("/etc/nginx/tls/")
+    placeholders = set(re.findall(r"\$\{(JOURNAL_[A-Z_]+)\}", NGINX_TEMPLATE.read_text()))
+    assert placeholders == {name for name in env if name.startswith("JOURNAL_")}
+    assert env["JOURNAL_UPSTREAM"] == "app:8000"
+    assert nginx["depends_on"] == {"app": {"condition": "service_healthy"}}
+    # The app trusts one proxy and is reachable only through it.
+    assert app["environment"]["TRUSTED_PROXIES"] == "1"
+    assert "ports" not in app
+    assert app["environment"]["PUBLIC_URL"] == env["JOURNAL_PUBLIC_URL"]
 
 
 def test_wait_db_answers_at_once_when_the_database_is_up(runner: FlaskCliRunner) -> None:

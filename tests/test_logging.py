@@ -19,7 +19,7 @@ from tests.helpers import PASSWORD, csrf_token, post_form
 LINE_RE = re.compile(
     r"^\S+ INFO journal\.requests request_id=(?P<id>\S+) method=(?P<method>\S+) "
     r"path=(?P<path>\S+) status=(?P<status>\d{3}) duration_ms=(?P<ms>\d+\.\d) "
-    r"user_id=(?P<user>\S+)$"
+    r"user_id=(?P<user>\S+) client=(?P<client>\S+)$"
 )
 GENERATED_ID_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -99,6 +99,36 @@ def test_signed_in_request_logs_the_user_id(
 
     [line] = request_lines(capfd.readouterr().err)
     assert line["user"] == str(alice_id)
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded_for", "expected"),
+    [
+        ("0", "203.0.113.7", "10.0.0.2"),  # no proxy trusted: the peer's address
+        ("1", "203.0.113.7", "203.0.113.7"),  # behind one proxy: the address it saw
+        ("1", "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # a forged first value is ignored
+        ("1", "203.0.113.7 user_id=1", "203.0.113.7%20user_id%3D1"),  # stays one field
+    ],
+)
+def test_request_line_names_the_client_address_after_the_trusted_proxies(
+    app_factory: Callable[..., Flask],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    trusted: str,
+    forwarded_for: str,
+    expected: str,
+) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", trusted)
+    client = app_factory().test_client()
+    capfd.readouterr()
+    client.get(
+        "/healthz",
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+
+    [line] = request_lines(capfd.readouterr().err)
+    assert line["client"] == expected
 
 
 def test_query_string_is_never_logged(

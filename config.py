@@ -78,6 +78,10 @@ class Config:
         config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or cls.default_secret_key()
         config["PUBLIC_URL"] = (os.environ.get("PUBLIC_URL") or "").rstrip("/") or None
         config["TRUSTED_PROXIES"] = _env_int("TRUSTED_PROXIES", 0)
+        # One import is one request: at most this many entries, so it ends in seconds.
+        config["IMPORT_MAX_ENTRIES"] = _env_int("IMPORT_MAX_ENTRIES", 5000)
+        # ... and at most this many seconds of rendering (well inside gunicorn's timeout).
+        config["IMPORT_MAX_SECONDS"] = _env_int("IMPORT_MAX_SECONDS", 15)
         config["LOG_LEVEL"] = os.environ.get("LOG_LEVEL", "INFO").upper()
         config["RATELIMIT_STORAGE_URI"] = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         config["MAIL_SERVER"] = os.environ.get("MAIL_SERVER")

@@ -10,8 +10,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import config_for
-from journal import database  # noqa: F401  (registers the SQLite connection settings)
-from journal.extensions import csrf, db, login_manager
+from journal import database
+from journal.extensions import csrf, db, limiter, login_manager, mail
 from journal.logging import init_app as init_logging
 
 # The .env file next to wsgi.py; real environment variables win over what it says.
@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "journal.blueprints.auth",
     "journal.blueprints.journal",
     "journal.blueprints.account",
+    "journal.blueprints.api_reference",
 )
 
 
@@ -39,10 +40,12 @@ def create_app(config_name: str | None = None) -> Flask:
     config_class.validate(app)
     _init_logging(app)
     _init_proxies(app)
+    _init_converters(app)
     _init_extensions(app)
+    _init_request_hooks(app)
+    _init_caching(app)
     _init_templates(app)
     _register_blueprints(app)
-    _init_api(app)
     _register_cli(app)
     return app
 
@@ -61,26 +64,44 @@ def _init_proxies(app: Flask) -> None:
         )
 
 
+def _init_converters(app: Flask) -> None:
+    # Before any route is added: every ``<int:…>`` of a page or the API is a bounded row id.
+    from journal.converters import init_app as init_converters
+
+    init_converters(app)
+
+
 def _init_extensions(app: Flask) -> None:
+    from flask_talisman import Talisman
+
+    from journal.security import talisman_options
+
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
+    database.init_app(app)  # SQLite's per-connection settings, on this app's engines
     login_manager.init_app(app)
     csrf.init_app(app)
-    _init_security(app)
-    _init_static_files(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    # One Talisman per app: it keeps its settings on itself, and they depend on the config.
+    app.extensions["talisman"] = Talisman(app, **talisman_options(app.config))
 
 
-def _init_security(app: Flask) -> None:
-    from journal.security import init_security
-
-    init_security(app)
-
-
-def _init_static_files(app: Flask) -> None:
+def _init_request_hooks(app: Flask) -> None:
+    from journal.security import add_hsts, refuse_nul_characters
     from journal.static_files import init_static_files
 
+    app.before_request(refuse_nul_characters)
+    app.after_request(add_hsts)
     init_static_files(app)
+
+
+def _init_caching(app: Flask) -> None:
+    # Private answers (signed in, a token, a write) are sent "Cache-Control: private, no-store".
+    from journal.caching import init_app as init_caching
+
+    init_caching(app)
 
 
 def _init_templates(app: Flask) -> None:
@@ -92,14 +113,14 @@ def _init_templates(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
-    for name in BLUEPRINTS:
-        app.register_blueprint(import_module(name).bp)
-
-
-def _init_api(app: Flask) -> None:
     from journal.blueprints import api
 
-    api.init_app(app)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
+    # The JSON API is registered through flask-smorest, which builds its OpenAPI document.
+    api.openapi_for(app).register_blueprint(api.bp)
+    # No cookie authenticates an API call, so there is no cross-site request to forge.
+    csrf.exempt(api.bp)
 
 
 def _register_cli(app: Flask) -> None:

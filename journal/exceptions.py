@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import Forbidden, NotFound, ServiceUnavailable
+
+# How long to wait before trying a write again when the database could not take it.
+RETRY_AFTER_SECONDS = 30
 
 
 class JournalError(Exception):
@@ -38,3 +41,15 @@ class UserNotFound(JournalError, NotFound):
     """No account with that username."""
 
     description = "There is no one by that name here."
+
+
+class DatabaseUnavailable(JournalError, ServiceUnavailable):
+    """The database could not take the work just now (locked, full, read-only or down).
+
+    Nothing of the request was stored; the same request may succeed in a moment.
+    """
+
+    description = "The database could not take this just now, so nothing was saved. Try again."
+
+    def __init__(self) -> None:
+        super().__init__(retry_after=RETRY_AFTER_SECONDS)

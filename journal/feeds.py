@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from feedgen.feed import FeedGenerator
@@ -11,6 +12,16 @@ from journal.services.entry_views import EntryView
 from journal.urls import external_url
 
 FEED_TYPE = "application/atom+xml"
+# Characters XML 1.0 cannot carry at all, not even escaped (control characters other than
+# tab and line breaks, lone surrogates, U+FFFE and U+FFFF). An entry may hold them (a
+# pasted vertical tab is still valid Markdown), so the feed drops them when it is written:
+# that covers rows saved before this rule too, and no one's entry can break a feed.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML cannot carry."""
+    return NOT_XML.sub("", text)
 
 
 def atom_feed(entries: Sequence[EntryView], author: User | None = None) -> bytes:
@@ -36,7 +47,7 @@ def atom_feed(entries: Sequence[EntryView], author: User | None = None) -> bytes
         url = external_url("journal.show_entry", entry_id=entry.id)
         item = feed.add_entry()
         item.id(url)
-        item.title(entry.title)
+        item.title(xml_text(entry.title))
         item.link(href=url, rel="alternate", type="text/html")
         item.published(entry.dated_at)
         item.updated(entry.updated_at)
@@ -46,8 +57,8 @@ def atom_feed(entries: Sequence[EntryView], author: User | None = None) -> bytes
                 "uri": external_url("journal.user_page", username=entry.author),
             }
         )
-        item.content(entry.body_html, type="html")
+        item.content(xml_text(entry.body_html), type="html")
         for tag in entry.tags:
-            item.category(term=tag)
+            item.category(term=xml_text(tag))
     result: bytes = feed.atom_str(pretty=False)
     return result

@@ -24,12 +24,18 @@ class ServiceForm(FlaskForm):
         self._errors = None  # WTForms caches ``errors``; let it be recomputed.
 
 
-def password_field(label: str, autocomplete: str = "current-password") -> PasswordField:
-    """A password field; the policy itself is checked by the services."""
+def password_field(
+    label: str, autocomplete: str = "current-password", field_id: str | None = None
+) -> PasswordField:
+    """A password field; the policy itself is checked by the services.
+
+    ``field_id`` sets the element's id when two forms of one page both have a ``password``.
+    """
     return PasswordField(
         label,
         validators=[DataRequired(), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": autocomplete},
+        id=field_id,
     )
 
 

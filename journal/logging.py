@@ -14,6 +14,7 @@ from sqlalchemy import inspect
 from werkzeug.wrappers import Response
 
 from config import ConfigError
+from journal.identity import loaded_login_user
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is kept only when it is short and cannot break a log line.
@@ -22,6 +23,11 @@ REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 SECRET_VIEW_ARGS = frozenset({"token"})
 REDACTED = "[redacted]"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
+# Each further line of a record (a traceback's) starts like this, so no line can pass for
+# a record of its own.
+CONTINUATION_FORMAT = "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s | "
+# Characters that could end or rewrite a line on a terminal or in a log viewer.
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Characters a path keeps in the log; everything else (spaces, newlines) is percent-encoded.
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -48,6 +54,35 @@ class DevServerRequestFilter(logging.Filter):
         return not (record.name == "werkzeug" and " - - [" in record.getMessage())
 
 
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``)."""
+    return CONTROL_RE.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+class OneLineFormatter(logging.Formatter):
+    """Format a record so that no input can start a line of the log.
+
+    The message is escaped to one line whatever it holds (a path with ``%0a``, say); a
+    traceback keeps its lines, each escaped and prefixed like the record itself.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(LOG_FORMAT, DATE_FORMAT)
+        self.continuation = logging.PercentStyle(CONTINUATION_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802  (logging's name)
+        """The record's first line, control characters escaped."""
+        return escape_controls(super().formatMessage(record))
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The first line, then every traceback line behind the continuation prefix."""
+        first, _, details = super().format(record).partition("\n")
+        if not details:
+            return first
+        prefix = escape_controls(self.continuation.format(record))
+        return "\n".join([first, *(prefix + escape_controls(line) for line in details.split("\n"))])
+
+
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Write to the current ``sys.stderr`` (it may be replaced after start-up)."""
 
@@ -67,7 +102,7 @@ def stderr_handler() -> StderrHandler:
     """The one handler the Journal installs on the root logger."""
     global _handler
     if _handler is None:
-        formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
+        formatter = OneLineFormatter()
         formatter.converter = time.gmtime
         _handler = StderrHandler()
         _handler.setFormatter(formatter)
@@ -107,7 +142,7 @@ def loggable_path() -> str:
 
 def signed_in_user_id() -> int | None:
     """The id of the user this request signed in as, without loading anyone from the database."""
-    user = g.get("_login_user")
+    user = loaded_login_user()
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     state = inspect(user, raiseerr=False)
@@ -128,12 +163,14 @@ def _finish_request(response: Response) -> Response:
     duration_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
     user_id = signed_in_user_id()
     request_log.info(
-        "method=%s path=%s status=%d duration_ms=%.1f user_id=%s",
+        "method=%s path=%s status=%d duration_ms=%.1f user_id=%s client=%s",
         request.method,
         loggable_path(),
         response.status_code,
         duration_ms,
         user_id if user_id is not None else "-",
+        # After ProxyFix: the address the trusted proxy saw. Encoded so it stays one field.
+        quote(request.remote_addr or "-", safe=":."),
     )
     return response
 

@@ -1,14 +1,13 @@
-"""Protections bound to every app: rate-limit storage, mail, security headers, HSTS."""
+"""Protections of every app: the security headers Talisman sends, HSTS, and NUL refusal."""
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, request
-from flask_talisman import Talisman
+from typing import Any
+
+from flask import Config, abort, current_app, request
 from werkzeug.wrappers import Response
 
-from journal.extensions import limiter, mail
-
-# CONTRACT section 4: no inline script or style anywhere, no framing, no plugins.
+# No inline script or style anywhere, no framing, no plugins.
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "object-src": "'none'",
@@ -19,28 +18,22 @@ CONTENT_SECURITY_POLICY = {
 HSTS_MAX_AGE = 31536000
 
 
-def init_security(app: Flask) -> None:
-    """Bind the limiter and mail, and send the security headers on every response."""
-    limiter.init_app(app)
-    mail.init_app(app)
-    config = app.config
-    app.extensions["talisman"] = Talisman(
-        app,
+def talisman_options(config: Config) -> dict[str, Any]:
+    """Talisman's settings for an app with ``config``: the headers every response carries."""
+    return {
         # TLS belongs to the proxy: the app never redirects to HTTPS itself.
-        force_https=False,
-        # Talisman trusts any X-Forwarded-Proto; HSTS is set below from request.is_secure,
+        "force_https": False,
+        # Talisman trusts any X-Forwarded-Proto; HSTS is set by add_hsts from request.is_secure,
         # which honours only the configured trusted proxies (ProxyFix).
-        strict_transport_security=False,
-        frame_options="DENY",
-        content_security_policy=CONTENT_SECURITY_POLICY,
-        referrer_policy="strict-origin-when-cross-origin",
+        "strict_transport_security": False,
+        "frame_options": "DENY",
+        "content_security_policy": CONTENT_SECURITY_POLICY,
+        "referrer_policy": "strict-origin-when-cross-origin",
         # Talisman rewrites the SESSION_COOKIE_* settings: hand it the configured ones.
-        session_cookie_secure=config["SESSION_COOKIE_SECURE"],
-        session_cookie_http_only=config["SESSION_COOKIE_HTTPONLY"],
-        session_cookie_samesite=config["SESSION_COOKIE_SAMESITE"],
-    )
-    app.before_request(refuse_nul_characters)
-    app.after_request(add_hsts)
+        "session_cookie_secure": config["SESSION_COOKIE_SECURE"],
+        "session_cookie_http_only": config["SESSION_COOKIE_HTTPONLY"],
+        "session_cookie_samesite": config["SESSION_COOKIE_SAMESITE"],
+    }
 
 
 def refuse_nul_characters() -> None:

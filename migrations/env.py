@@ -71,8 +71,15 @@ def run_migrations_online():
 
     with target_db.engine.connect() as connection:
         is_postgresql = connection.dialect.name == "postgresql"
+        is_sqlite = connection.dialect.name == "sqlite"
         if is_postgresql:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+            connection.commit()
+        if is_sqlite:
+            # Batch mode rebuilds a table by dropping it: with foreign keys on, that drop
+            # would delete every row that refers to it (ON DELETE CASCADE). The pragma only
+            # takes effect outside a transaction; the keys are checked once all is done.
+            connection.execute(text("PRAGMA foreign_keys=OFF"))
             connection.commit()
         try:
             context.configure(
@@ -84,7 +91,14 @@ def run_migrations_online():
             )
             with context.begin_transaction():
                 context.run_migrations()
+                if is_sqlite:
+                    broken = connection.execute(text("PRAGMA foreign_key_check")).first()
+                    if broken is not None:
+                        raise RuntimeError(f"a migration broke a foreign key: {tuple(broken)}")
         finally:
+            if is_sqlite:
+                connection.execute(text("PRAGMA foreign_keys=ON"))
+                connection.commit()
             if is_postgresql:
                 connection.execute(
                     text("SELECT pg_advisory_unlock(:key)"), {"key": PG_MIGRATION_LOCK}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from flask_migrate import upgrade
 from journal import create_app, init_migrations
 from journal.extensions import db
 from journal.models import User
-from tests.helpers import PASSWORD, PASSWORD_HASH, post_form
+from tests.helpers import PASSWORD, PASSWORD_HASH, post_form, write_entry
 from tests.servers import (
     PostgreSQLServer,
     RedisServer,
@@ -230,24 +230,7 @@ def signed_in(client: FlaskClient, auth: AuthActions, user: User) -> FlaskClient
 @pytest.fixture
 def make_entry(app: Flask) -> Callable[..., int]:
     """Write an entry through the service as ``author``; returns its id."""
-    from journal.services.entries import EntryInput, create_entry
-
-    def make(
-        author: User,
-        title: str = "A day",
-        body: str = "Some words.",
-        visibility: str = "public",
-        tags: tuple[str, ...] = (),
-        date: datetime | None = None,
-        timezone: str = "",
-    ) -> int:
-        with app.app_context():
-            writer = db.session.get(User, author.id)
-            assert writer is not None
-            data = EntryInput(title, body, visibility, tags, date, timezone)
-            return create_entry(writer, data).id
-
-    return make
+    return functools.partial(write_entry, app)
 
 
 # --- accounts: mail, shared rate-limit storage -------------------------------------------

@@ -1,16 +1,20 @@
-"""Helpers for tests: reading CSRF tokens and posting forms as a browser does."""
+"""Helpers for tests: CSRF tokens, posting forms as a browser does, reading pages back."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from journal.extensions import db
+from journal.models import User
 from journal.services.passwords import hash_password
 
 PASSWORD = "a long and unusual passphrase"
@@ -45,3 +49,33 @@ def count(app: Flask, model: Any) -> int:
     """How many rows of ``model`` are stored."""
     with app.app_context():
         return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def soup(response: TestResponse) -> BeautifulSoup:
+    """The page of ``response``, parsed."""
+    return BeautifulSoup(text_of(response), "html.parser")
+
+
+def titles(response: TestResponse) -> list[str]:
+    """The titles of the entry cards on a listing page, top to bottom."""
+    return [node.get_text(strip=True) for node in soup(response).select("article.entry-card h2")]
+
+
+def write_entry(
+    app: Flask,
+    author: User,
+    title: str = "A day",
+    body: str = "Some words.",
+    visibility: str = "public",
+    tags: Sequence[str] = (),
+    date: datetime | None = None,
+    timezone: str = "",
+) -> int:
+    """Save an entry by ``author`` through the service, as the form would; returns its id."""
+    from journal.services.entries import EntryInput, create_entry
+
+    data = EntryInput(title, body, visibility, tuple(tags), date, timezone)
+    with app.app_context():
+        writer = db.session.get(User, author.id)
+        assert writer is not None
+        return create_entry(writer, data).id

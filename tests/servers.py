@@ -1,4 +1,4 @@
-"""Real servers the tests start for themselves: PostgreSQL, gunicorn, Redis, SMTP."""
+"""Real servers the tests start for themselves: PostgreSQL, gunicorn, nginx, Redis, SMTP."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import os
 import re
 import shutil
 import socket
+import ssl
+import string
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
@@ -249,23 +251,51 @@ class Browser:
     production app, as its TLS-terminating proxy would.
     """
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        tls: ssl.SSLContext | None = None,
+        source_address: str | None = None,
+    ) -> None:
         parts = urllib.parse.urlsplit(base_url)
+        self.base_url = base_url.rstrip("/")
         self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 80
         self.cookies: dict[str, str] = {}
-        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        # The client's own address: any of 127.0.0.0/8 reaches a server on 127.0.0.1.
+        source = (source_address, 0) if source_address else None
+        self.connection: http.client.HTTPConnection
+        if parts.scheme == "https":
+            self.port = parts.port or 443
+            self.connection = http.client.HTTPSConnection(
+                self.host, self.port, timeout=60, context=tls, source_address=source
+            )
+        else:
+            self.port = parts.port or 80
+            self.connection = http.client.HTTPConnection(
+                self.host, self.port, timeout=60, source_address=source
+            )
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Answer:
-        """Send one request (a form as urlencoded body) and keep the cookies it sets."""
-        headers = {"User-Agent": "journal-tests"}
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        """Send one request (a form as urlencoded body, or ``body`` as it is) and keep the
+        cookies it sets. A POST names the page it comes from, as browsers do (over HTTPS the
+        app's CSRF check wants a same-site ``Referer``)."""
+        sent = {"User-Agent": "journal-tests", **(headers or {})}
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method == "POST":
+            sent.setdefault("Referer", self.base_url + path)
         if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=headers)
+            body = urllib.parse.urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        self.connection.request(method, path, body=body, headers=sent)
         response = self.connection.getresponse()
         text = response.read().decode("utf-8", errors="replace")
         for cookie in response.headers.get_all("Set-Cookie") or []:
@@ -277,9 +307,9 @@ class Browser:
                 self.cookies.pop(name, None)
         return Answer(status=response.status, headers=response.headers, text=text)
 
-    def get(self, path: str) -> Answer:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
         """GET ``path``."""
-        return self.request("GET", path)
+        return self.request("GET", path, headers=headers)
 
     def post(self, path: str, form: dict[str, str]) -> Answer:
         """POST a form to ``path``."""
@@ -293,6 +323,165 @@ class Browser:
     def close(self) -> None:
         """Close the connection."""
         self.connection.close()
+
+
+# --- nginx: the web tier in front of gunicorn, with the shipped template -----------------
+
+NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx" / "journal.conf"
+STATIC_ROOT = PROJECT_ROOT / "journal" / "static"
+_PLACEHOLDER_RE = re.compile(r"\$\{JOURNAL_[A-Z0-9_]+\}")
+
+
+def render_nginx_template(values: Mapping[str, str]) -> str:
+    """The template with its ``${JOURNAL_...}`` placeholders filled, nothing else touched.
+
+    ``safe_substitute`` with only the given names is what the nginx image's envsubst does:
+    nginx's own ``$variables`` stay. A placeholder left unfilled is an error here, as it
+    would be for nginx.
+    """
+    rendered = string.Template(NGINX_TEMPLATE.read_text()).safe_substitute(values)
+    left = sorted(set(_PLACEHOLDER_RE.findall(rendered)))
+    if left:
+        raise ValueError(f"no value for {', '.join(left)} in the nginx template")
+    return rendered
+
+
+def nginx_executable() -> str | None:
+    """Debian's nginx (in /usr/sbin, which a user's PATH may lack), or one on PATH."""
+    found = shutil.which("nginx")
+    if found:
+        return found
+    return "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
+
+
+def self_signed_certificate(folder: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A certificate for ``host`` (an IP address) and its key, made with the openssl CLI."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        unavailable("openssl is not installed; apt-get install openssl")
+    assert openssl is not None
+    certificate, key = folder / "certificate.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", f"/CN={host}", "-addext", f"subjectAltName=IP:{host}",
+         "-keyout", str(key), "-out", str(certificate)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return certificate, key
+
+
+@dataclass
+class NginxServer:
+    """nginx on two loopback ports (plain HTTP and HTTPS) in front of one upstream."""
+
+    process: subprocess.Popen[bytes]
+    http_port: int
+    https_port: int
+    certificate: Path
+    folder: Path
+
+    @property
+    def http_url(self) -> str:
+        """The plain-HTTP server block."""
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def https_url(self) -> str:
+        """The TLS server block."""
+        return f"https://127.0.0.1:{self.https_port}"
+
+    def tls(self) -> ssl.SSLContext:
+        """A client context that trusts this server's self-signed certificate only."""
+        return ssl.create_default_context(cafile=str(self.certificate))
+
+    def error_log(self) -> str:
+        """nginx's error log so far."""
+        return (self.folder / "error.log").read_text(errors="replace")
+
+
+def _nginx_main_conf(folder: Path) -> str:
+    # The top level an operator's nginx.conf (or the nginx image's) provides; the shipped
+    # template is included inside `http` unchanged. Everything nginx writes stays in `folder`.
+    temp = "\n".join(
+        f"    {kind}_temp_path {folder / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # Started as root (CI), nginx's workers would switch to `nobody`, which may not read the
+    # checkout or write the temporary folder.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""{user}daemon off;
+worker_processes 1;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} notice;
+events {{
+    worker_connections 256;
+}}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    access_log {folder / "access.log"};
+{temp}
+    include {folder / "journal.conf"};
+}}
+"""
+
+
+@contextmanager
+def nginx_server(
+    upstream: str,
+    folder: Path,
+    http_port: int | None = None,
+    https_port: int | None = None,
+    **settings: str,
+) -> Iterator[NginxServer]:
+    """Run Debian's nginx with the shipped template in front of ``upstream`` (host:port).
+
+    Plain HTTP and HTTPS listen on loopback (free ports unless given), HTTPS with a
+    self-signed certificate for 127.0.0.1, and plain HTTP redirects to it; ``settings``
+    override template values.
+    """
+    executable = nginx_executable()
+    if executable is None:
+        unavailable("nginx is not installed; apt-get install nginx")
+    assert executable is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    certificate, key = self_signed_certificate(folder)
+    http_port, https_port = http_port or free_port(), https_port or free_port()
+    values = {
+        "JOURNAL_SERVER_NAME": "127.0.0.1",
+        "JOURNAL_PUBLIC_URL": f"https://127.0.0.1:{https_port}",
+        "JOURNAL_UPSTREAM": upstream,
+        "JOURNAL_STATIC_ROOT": str(STATIC_ROOT),
+        "JOURNAL_HTTP_LISTEN": f"127.0.0.1:{http_port}",
+        "JOURNAL_HTTPS_LISTEN": f"127.0.0.1:{https_port}",
+        "JOURNAL_TLS_CERTIFICATE": str(certificate),
+        "JOURNAL_TLS_CERTIFICATE_KEY": str(key),
+        **settings,
+    }
+    (folder / "journal.conf").write_text(render_nginx_template(values))
+    main_conf = folder / "nginx.conf"
+    main_conf.write_text(_nginx_main_conf(folder))
+    command = [executable, "-p", str(folder), "-c", str(main_conf), "-e", str(folder / "error.log")]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
+    if checked.returncode != 0:
+        pytest.fail(f"nginx refuses the rendered template:\n{checked.stderr}")
+    (folder / "error.log").touch()
+    with (folder / "nginx.out").open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        # /healthz over plain HTTP goes through to the app: both are up when it answers.
+        wait_until_serving(f"http://127.0.0.1:{http_port}/healthz", process, folder / "error.log")
+        yield NginxServer(
+            process=process,
+            http_port=http_port,
+            https_port=https_port,
+            certificate=certificate,
+            folder=folder,
+        )
+    finally:
+        stop_process(process)
 
 
 # --- Redis (shared rate-limit storage) ---------------------------------------------------

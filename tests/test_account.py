@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import ApiToken, Entry, Tag, User, UserSession, entry_tags, utcnow
-from journal.services.entries import EntryInput, create_entry
-from tests.helpers import PASSWORD, count, csrf_token, post_form, text_of
+from tests.helpers import PASSWORD, count, csrf_token, post_form, text_of, write_entry
 
 NEW_PASSWORD = "a brand new and unusual passphrase"
 
@@ -98,6 +99,15 @@ def test_sign_out_everywhere_else(app, user):
     assert all(other.get("/account").status_code == 302 for other in others)
 
 
+def refused_page(client, response, anchor):
+    """The account page a refused form redirects to: a GET, at the form's section."""
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/account{anchor}"
+    page = client.get("/account")
+    assert page.status_code == 200
+    return BeautifulSoup(text_of(page), "html.parser")
+
+
 def change_password(client, current=PASSWORD, new=NEW_PASSWORD, repeat=None):
     return post_form(
         client,
@@ -151,26 +161,25 @@ def test_change_password_rules(app, user, current, new, repeat, field, message):
     if message is None:  # allowed: not the username itself
         assert response.status_code == 302
         return
-    assert response.status_code == 422
-    page = BeautifulSoup(text_of(response), "html.parser")
+    page = refused_page(here, response, "#change-password")
     assert message in page.select_one(f"#{field}-error").get_text()
+    assert message in page.select_one(f'.error-summary a[href="#{field}"]').get_text()
     with app.app_context():
         assert db.session.get(User, user.id).password_hash == user.password_hash
     assert other.get("/account").status_code == 200
 
 
-def write_entries(app, user_id, tags=("shared", "mine-only")):
-    with app.app_context():
-        author = db.session.get(User, user_id)
-        for n in range(3):
-            create_entry(author, EntryInput(f"Entry {n}", "Text", "public", list(tags)))
+def write_entries(app, author, tags=("shared", "mine-only")):
+    """Three public entries by ``author``, each with ``tags``."""
+    for n in range(3):
+        write_entry(app, author, f"Entry {n}", "Text", "public", tags)
 
 
 def test_delete_account_removes_everything_of_that_user_only(app, make_user):
     alice = make_user("alice")
     bob = make_user("bob")
-    write_entries(app, alice.id)
-    write_entries(app, bob.id, tags=("shared",))
+    write_entries(app, alice)
+    write_entries(app, bob, tags=("shared",))
     with app.app_context():
         db.session.add(ApiToken(token_hash="x" * 64, user_id=alice.id, expires_at=utcnow()))
         db.session.commit()
@@ -197,10 +206,12 @@ def test_delete_account_removes_everything_of_that_user_only(app, make_user):
 
 @pytest.mark.parametrize("password", ["not my password", ""])
 def test_delete_account_needs_the_password(app, user, password):
-    write_entries(app, user.id)
+    write_entries(app, user)
     here = sign_in(app)
     response = post_form(here, "/account/delete", form_page="/account", password=password)
-    assert response.status_code == 422
+    page = refused_page(here, response, "#delete-account")
+    assert page.select_one("#delete-password-error").get_text(strip=True)
+    assert page.select_one('.error-summary a[href="#delete-password"]')
     assert count(app, User) == 1
     assert count(app, Entry) == 3
     assert here.get("/account").status_code == 200
@@ -269,3 +280,90 @@ def test_unknown_user_costs_a_password_hash_check(app, user):
 
     unknown, wrong = median_time("nobody"), median_time("alice")
     assert unknown > 0.5 * wrong, (unknown, wrong)
+
+
+# --- refused forms: seen without scrolling, and a reload never posts again ---------------
+
+
+def post_import(client, data):
+    token = csrf_token(client, "/account")
+    files = {} if data is None else {"file": (io.BytesIO(data), "export.json")}
+    return client.post(
+        "/account/import",
+        data={"csrf_token": token, **files},
+        content_type="multipart/form-data",
+    )
+
+
+REFUSALS = {
+    "wrong current password": (
+        lambda client: change_password(client, current="not the password at all"),
+        "#change-password",
+        "current_password",
+        "not your current password",
+    ),
+    "wrong password on delete": (
+        lambda client: post_form(
+            client, "/account/delete", form_page="/account", password="not the password at all"
+        ),
+        "#delete-account",
+        "delete-password",
+        "password",
+    ),
+    "import without a file": (
+        lambda client: post_import(client, None),
+        "#import",
+        "file",
+        "Choose a file to import",
+    ),
+    "import of bad JSON": (
+        lambda client: post_import(client, b'{"entries": [}'),
+        "#import",
+        "file",
+        "Nothing was imported",
+    ),
+}
+
+
+@pytest.mark.parametrize("refusal", REFUSALS.values(), ids=REFUSALS.keys())
+def test_refused_form_comes_back_at_its_section_with_a_summary_on_top(app, user, refusal):
+    submit, anchor, field_id, message = refusal
+    here = sign_in(app)
+    response = submit(here)
+    # Post/Redirect/Get: the page with the message is a GET, so reloading it posts nothing.
+    page = refused_page(here, response, anchor)
+    summary = page.select_one("main .error-summary")
+    assert summary["role"] == "alert"
+    # The summary comes first in the page, before any section, and links to the field.
+    assert summary.find_previous("section") is None
+    link = summary.select_one(f'a[href="#{field_id}"]')
+    assert message in link.get_text()
+    field = page.select_one(f"#{field_id}")
+    assert field["aria-invalid"] == "true"
+    assert field.find_parent("section")["id"] == anchor.removeprefix("#")
+    assert message in page.select_one(f"#{field_id}-error").get_text()
+    # The messages are shown once: reloading the page shows it clean.
+    again = BeautifulSoup(text_of(here.get("/account")), "html.parser")
+    assert again.select_one(".error-summary") is None
+    assert again.select_one(".errors") is None
+    assert count(app, User) == 1
+
+
+def test_account_page_ids_are_unique(app, user):
+    here = sign_in(app)
+    page = BeautifulSoup(text_of(here.get("/account")), "html.parser")
+    # Every form's CSRF token is id="csrf_token" (Flask-WTF's hidden_tag); nothing links there.
+    ids = [tag["id"] for tag in page.select("[id]") if tag["id"] != "csrf_token"]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("action", ["/account/password", "/account/delete"])
+def test_password_forms_name_the_account_for_password_managers(app, user, action):
+    here = sign_in(app)
+    page = BeautifulSoup(text_of(here.get("/account")), "html.parser")
+    form = page.select_one(f'form[action="{action}"]')
+    username = form.select_one('input[name="username"]')
+    assert username["autocomplete"] == "username"
+    assert username["value"] == "alice"
+    assert username.has_attr("hidden")
+    assert form.select_one('input[type="password"]')

@@ -61,15 +61,20 @@ def test_account_page_names_the_browser_and_keeps_its_full_user_agent(app, user)
     page = BeautifulSoup(text_of(client.get("/account")), "html.parser")
     [row] = page.select("table.sessions tbody tr")
     assert row.select_one(".device-name").get_text() == "Firefox on Linux"
-    assert row.select_one(".user-agent").get_text() == FIREFOX_LINUX
+    # The full user agent only on demand: inside a closed <details>, nowhere else.
+    details = row.select_one("details.user-agent")
+    assert not details.has_attr("open")
+    assert details.select_one("summary").get_text(strip=True) == "Full browser details"
+    assert details.select_one("span").get_text() == FIREFOX_LINUX
+    assert row.get_text().count(FIREFOX_LINUX) == 1
     assert "(this device)" in row.get_text()
 
 
-def test_an_unknown_browser_shows_only_its_user_agent(app, user):
+def test_an_unknown_browser_says_so_and_keeps_its_user_agent_behind_a_click(app, user):
     client = app.test_client()
     client.environ_base["HTTP_USER_AGENT"] = "curl/8.5.0"
     assert post_form(client, "/login", username="alice", password=PASSWORD).status_code == 302
     page = BeautifulSoup(text_of(client.get("/account")), "html.parser")
     [row] = page.select("table.sessions tbody tr")
-    assert row.select_one(".device-name") is None
-    assert row.select_one(".user-agent").get_text() == "curl/8.5.0"
+    assert row.select_one(".device-name").get_text() == "Unknown browser"
+    assert row.select_one("details.user-agent span").get_text() == "curl/8.5.0"

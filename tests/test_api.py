@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
@@ -727,8 +728,27 @@ def test_reference_page_lists_every_operation_without_scripts(client: FlaskClien
                 assert f"{method.upper()} {path}" in page
     for name in document["components"]["schemas"]:
         assert f'id="schema-{name}"' in page
-    assert "<script" not in page
+    # The site's own deferred script only: nothing inline (the CSP forbids it).
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.S)
+    assert all(body == "" for body in scripts)
+    assert all('src="/static/' in tag for tag in re.findall(r"<script[^>]*>", page))
     assert "style=" not in page
     assert "<style" not in page
     links = re.findall(r'(?:href|src)="([^"]*)"', page)
     assert links and all(link.startswith(("/", "#")) for link in links)  # nothing from elsewhere
+
+
+def test_reference_page_is_inside_the_site_layout_with_a_way_back(
+    client: FlaskClient,
+) -> None:
+    page = BeautifulSoup(client.get("/api/v1/docs").get_data(as_text=True), "html.parser")
+    assert page.select_one("header.site-header a.brand")["href"] == "/"
+    assert page.select_one("footer.site-footer")
+    back = page.select_one("main .back-link a")
+    assert back["href"] == "/"
+    assert "Back to the journal" in back.get_text()
+    assert page.title.get_text(strip=True) == "Journal API v1 · Journal"
+    # Every table is one of the site's tables, in a wrapper that keeps it inside the column.
+    tables = page.select("main table")
+    assert tables
+    assert all("table" in t["class"] and "table-wrap" in t.parent["class"] for t in tables)

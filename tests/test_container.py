@@ -18,6 +18,7 @@ from flask.testing import FlaskCliRunner
 
 from journal import create_app
 from tests.servers import (
+    NGINX_TEMPLATE,
     PRODUCTION_SECRET_KEY,
     PROJECT_ROOT,
     free_port,
@@ -37,6 +38,16 @@ def bare_env(tmp_path: Path, **settings: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         **settings,
     }
+
+
+def production_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """``bare_env`` with the settings production refuses to start without (and ``settings``)."""
+    return bare_env(
+        tmp_path,
+        JOURNAL_ENV="production",
+        SECRET_KEY=PRODUCTION_SECRET_KEY,
+        **{"PUBLIC_URL": "http://127.0.0.1", **settings},
+    )
 
 
 def healthcheck_command() -> list[str]:
@@ -66,10 +77,8 @@ def test_entrypoint_migrates_then_serves_with_gunicorn(tmp_path: Path) -> None:
     database = tmp_path / "journal.sqlite3"
     port = free_port()
     log_path = tmp_path / "entrypoint.log"
-    env = bare_env(
+    env = production_env(
         tmp_path,
-        JOURNAL_ENV="production",
-        SECRET_KEY=PRODUCTION_SECRET_KEY,
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         DATABASE_URL=f"sqlite:///{database}",
         PORT=str(port),
@@ -107,11 +116,8 @@ def test_entrypoint_gives_up_when_the_database_never_answers(tmp_path: Path) -> 
     result = subprocess.run(
         ["./docker-entrypoint.sh"],
         cwd=PROJECT_ROOT,
-        env=bare_env(
+        env=production_env(
             tmp_path,
-            JOURNAL_ENV="production",
-            SECRET_KEY=PRODUCTION_SECRET_KEY,
-            PUBLIC_URL="http://127.0.0.1",
             DATABASE_URL=f"postgresql+psycopg://journal:hunter2-pw@127.0.0.1:{port}/journal",
             PORT=str(free_port()),
             DATABASE_WAIT_TIMEOUT="1",
@@ -187,7 +193,7 @@ def test_compose_runs_app_postgresql_and_redis_with_health_checks() -> None:
     compose = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())
     services = compose["services"]
 
-    assert set(services) == {"app", "postgres", "redis"}
+    assert set(services) == {"nginx", "app", "postgres", "redis"}
     app = services["app"]
     env = app["environment"]
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://journal:")
@@ -200,6 +206,29 @@ def test_compose_runs_app_postgresql_and_redis_with_health_checks() -> None:
     }
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+
+
+def test_compose_puts_nginx_with_the_shipped_template_in_front_of_the_app() -> None:
+    services = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())["services"]
+    nginx, app = services["nginx"], services["app"]
+
+    assert nginx["image"].startswith("nginx:")
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in nginx["volumes"]}
+    # The image renders /etc/nginx/templates/*.template into conf.d/ when it starts.
+    assert mounts["/etc/nginx/templates/default.conf.template"] == "./deploy/nginx/journal.conf"
+    env = nginx["environment"]
+    assert mounts[env["JOURNAL_STATIC_ROOT"]] == "./journal/static"
+    assert mounts["/etc/nginx/tls"] == "./deploy/tls"
+    for name in ("JOURNAL_TLS_CERTIFICATE", "JOURNAL_TLS_CERTIFICATE_KEY"):
+        assert env[name].startswith("/etc/nginx/tls/")
+    placeholders = set(re.findall(r"\$\{(JOURNAL_[A-Z_]+)\}", NGINX_TEMPLATE.read_text()))
+    assert placeholders == {name for name in env if name.startswith("JOURNAL_")}
+    assert env["JOURNAL_UPSTREAM"] == "app:8000"
+    assert nginx["depends_on"] == {"app": {"condition": "service_healthy"}}
+    # The app trusts one proxy and is reachable only through it.
+    assert app["environment"]["TRUSTED_PROXIES"] == "1"
+    assert "ports" not in app
+    assert app["environment"]["PUBLIC_URL"] == env["JOURNAL_PUBLIC_URL"]
 
 
 def test_wait_db_answers_at_once_when_the_database_is_up(runner: FlaskCliRunner) -> None:
@@ -231,11 +260,8 @@ def test_entrypoint_migrates_unless_told_to_skip(tmp_path: Path, skip: str, migr
         # Arguments go to gunicorn: --version makes it answer and exit instead of serving.
         ["./docker-entrypoint.sh", "--version"],
         cwd=PROJECT_ROOT,
-        env=bare_env(
+        env=production_env(
             tmp_path,
-            JOURNAL_ENV="production",
-            SECRET_KEY=PRODUCTION_SECRET_KEY,
-            PUBLIC_URL="http://127.0.0.1",
             DATABASE_URL=f"sqlite:///{database}",
             SKIP_MIGRATIONS=skip,
         ),

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import current_user
@@ -22,7 +21,7 @@ from journal.extensions import db
 from journal.models import Entry
 from journal.services import accounts
 from tests.conftest import create_pg_database, migrate_database
-from tests.helpers import PASSWORD, post_form
+from tests.helpers import PASSWORD, csrf_token, post_form, soup
 from tests.servers import PROJECT_ROOT, PostgreSQLServer, postgresql_server
 
 pytestmark = pytest.mark.slow
@@ -107,12 +106,7 @@ def test_readyz_follows_the_database_without_a_restart(
     assert back.status_code == 200
 
 
-def error_page(response: object) -> BeautifulSoup:
-    """The parsed body of an answer."""
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")  # type: ignore[attr-defined]
-
-
-def test_page_while_the_database_is_down_is_the_500_page_then_works_again(
+def test_page_while_the_database_is_down_is_the_503_page_then_works_again(
     pg_app: Flask, server: PostgreSQLServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
     client = signed_in_client(pg_app)
@@ -124,13 +118,14 @@ def test_page_while_the_database_is_down_is_the_500_page_then_works_again(
     server.start()
     again = client.get("/")
 
-    assert failed.status_code == 500
-    page = error_page(failed)
+    # Not a bug of ours: 503, try again later, with the reason in the log.
+    assert failed.status_code == 503
+    assert int(failed.headers["Retry-After"]) > 0
+    page = soup(failed)
     assert page.select_one("header.site-header") is not None  # the site's layout
-    assert page.h1 is not None and page.h1.get_text(strip=True) == "Internal Server Error"
+    assert page.h1 is not None and page.h1.get_text(strip=True) == "Service Unavailable"
     assert "psycopg" not in failed.get_data(as_text=True)
-    assert "request_id=db-down-1 Exception on / [GET]" in err
-    assert "OperationalError" in err
+    assert "request_id=db-down-1 database unavailable, answered 503: OperationalError" in err
     assert again.status_code == 200
     assert "alice" in again.get_data(as_text=True)  # still signed in
 
@@ -154,8 +149,8 @@ def test_database_lost_mid_request_rolls_back_and_keeps_the_layout(
     server.start()
     again = client.get("/")
 
-    assert failed.status_code == 500
-    page = error_page(failed)
+    assert failed.status_code == 503
+    page = soup(failed)
     assert page.select_one("header.site-header") is not None
     # The user was loaded before the database went: the page still shows who is signed in.
     assert page.select_one(".nav-user") is not None
@@ -163,6 +158,30 @@ def test_database_lost_mid_request_rolls_back_and_keeps_the_layout(
     assert again.status_code == 200
     with pg_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
+
+
+def test_writing_while_the_database_is_down_comes_back_with_503_and_the_text(
+    pg_app: Flask, server: PostgreSQLServer
+) -> None:
+    client = signed_in_client(pg_app)
+    typed = {"title": "Written offline", "body": "Every word kept. " * 5000, "tags": "kept"}
+    token = csrf_token(client, "/entry")
+
+    server.stop()
+    failed = client.post("/entry", data={**typed, "visibility": "public", "csrf_token": token})
+    server.start()
+
+    assert failed.status_code == 503
+    assert int(failed.headers["Retry-After"]) > 0
+    page = soup(failed)
+    assert page.select_one("input[name=title]")["value"] == typed["title"]
+    assert page.select_one("textarea[name=body]").get_text().lstrip("\r\n") == typed["body"]
+    assert page.select_one("input[name=tags]")["value"] == typed["tags"]
+    assert "nothing was saved" in page.get_text()
+    again = client.post("/entry", data={**typed, "visibility": "public", "csrf_token": token})
+    assert again.status_code == 302
+    with pg_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Entry)) == 1
 
 
 def test_wait_db_waits_for_the_database_to_come_back(
@@ -224,7 +243,7 @@ def test_500_after_a_commit_shows_the_page_without_asking_the_database(
         event.remove(engine, "before_cursor_execute", record)
 
     assert failed.status_code == 500
-    page = error_page(failed)
+    page = soup(failed)
     assert page.select_one("header.site-header") is not None
     assert page.select_one(".nav-user") is None  # shown signed out rather than risk a query
     # Only the sign-in lookup ran; the error page itself asked nothing.

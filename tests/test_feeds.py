@@ -8,6 +8,10 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
+from journal.extensions import db
+from journal.markdown import render_markdown
+from journal.models import Entry, Tag
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLIC_URL = "https://journal.example"
 
@@ -133,3 +137,39 @@ def test_pages_announce_their_feeds(client, user, make_entry):
 
     assert alternates("/") == ["/feed.atom"]
     assert alternates("/u/alice") == ["/feed.atom", "/u/alice/feed.atom"]
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x02", "\x03", "\ufffe"])
+@pytest.mark.parametrize("field", ["title", "body", "tag"])
+def test_text_xml_cannot_carry_is_dropped_from_the_feed(
+    public_app, feed_client, user, make_user, make_entry, field, char
+):
+    # Written straight to the table, as a row saved before any rule would be.
+    make_entry(make_user("bob"), title="Bob's day")
+    with public_app.app_context():
+        values = {"title": "Odd", "body": "Odd body", "tag": "odd"}
+        values[field] = f"{values[field]}{char}text"
+        db.session.add(
+            Entry(
+                author_id=user.id,
+                title=values["title"],
+                body=values["body"],
+                body_html=render_markdown(values["body"]),
+                is_public=True,
+                tags=[Tag(name=values["tag"])],
+            )
+        )
+        db.session.commit()
+    for path in ("/feed.atom", "/u/alice/feed.atom"):
+        response = feed_client.get(path)
+        root = atom(response)
+        assert char not in response.data.decode()
+        entry = root.find(f"{ATOM}entry")
+        assert text(entry, "title") == ("Oddtext" if field == "title" else "Odd")
+        content = text(entry, "content")
+        assert ("Odd bodytext" if field == "body" else "Odd body") in content
+        term = entry.find(f"{ATOM}category").get("term")
+        assert term == ("oddtext" if field == "tag" else "odd")
+    # The pages others read still work too.
+    for path in ("/", "/u/alice", "/feed.atom"):
+        assert feed_client.get(path).status_code == 200

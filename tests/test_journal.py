@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from bs4 import BeautifulSoup
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.models import Entry, Tag
 from journal.services.entries import normalise_tags, parse_tags
-from tests.helpers import csrf_token, post_form, text_of
+from tests.helpers import post_form, soup, text_of, titles
 
 LISTINGS = ["/", "/u/alice", "/tags/shared", "/search?q=shared"]
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def titles(response) -> list[str]:
-    """The entry titles of a listing page, top to bottom."""
-    return [a.get_text(strip=True) for a in soup(response).select("article.entry-card h2 a")]
 
 
 @pytest.fixture
@@ -66,12 +53,6 @@ def test_author_sees_own_private_entries_but_not_others(signed_in, mixed, path):
 
 def test_other_users_page_hides_their_private_entries_from_a_signed_in_viewer(signed_in, mixed):
     assert titles(signed_in.get("/u/bob")) == ["bob public"]
-
-
-def test_listing_is_newest_first(client, user, make_entry):
-    for title in ("first", "second", "third"):
-        make_entry(user, title=title)
-    assert titles(client.get("/")) == ["third", "second", "first"]
 
 
 # --- the entry page --------------------------------------------------------------------
@@ -190,13 +171,6 @@ def test_author_deletes_an_entry(app, signed_in, user, make_entry):
     assert titles(signed_in.get("/search?q=words")) == []
     with app.app_context():
         assert db.session.get(Entry, entry_id) is None
-
-
-def test_delete_without_csrf_token_is_400_and_keeps_the_entry(app, signed_in, user, make_entry):
-    entry_id = make_entry(user)
-    assert signed_in.post(f"/entries/{entry_id}/delete").status_code == 400
-    with app.app_context():
-        assert db.session.get(Entry, entry_id) is not None
 
 
 def test_edit_refused_for_its_token_shows_the_typed_text_again(app, signed_in, user, make_entry):
@@ -412,20 +386,10 @@ def test_page_past_the_end_or_bad_cursor_is_404(many, query):
     assert many.test_client().get(f"/?{query}").status_code == 404
 
 
-def test_empty_journal_first_page_answers(client):
-    response = client.get("/")
-    assert response.status_code == 200
-    assert re.search(r"No one has shared an entry yet", text_of(response))
-
-
 def test_search_box_is_in_the_layout(client):
     form = soup(client.get("/")).select_one("header form[role=search]")
     assert form["action"] == "/search" and form["method"] == "get"
     assert form.select_one("input[name=q]")
-
-
-def test_new_entry_form_keeps_csrf_protection(app: Flask, signed_in: FlaskClient):
-    assert csrf_token(signed_in, "/entry")
 
 
 @pytest.mark.parametrize("large_tag", [2, 2000])
@@ -475,19 +439,6 @@ def test_new_entry_with_a_bad_tag_is_422_and_saves_nothing(app, signed_in):
         assert db.session.scalars(select(Entry)).all() == []
 
 
-def test_new_entry_refused_for_its_token_shows_the_typed_text_again(app, signed_in):
-    typed = "Three pages of thoughts."
-    response = signed_in.post(
-        "/entry", data={"title": "Draft", "body": typed, "visibility": "private", "csrf_token": "x"}
-    )
-    assert response.status_code == 400
-    page = soup(response)
-    assert page.select_one("main form")["action"] == "/entry"
-    assert page.select_one("textarea[name=body]").get_text().strip() == typed
-    with app.app_context():
-        assert db.session.scalars(select(Entry)).all() == []
-
-
 def test_editing_only_the_title_keeps_the_rendered_body(app, signed_in, user, make_entry):
     entry_id = make_entry(user, title="Before", body="**kept**")
     response = post_form(
@@ -499,9 +450,3 @@ def test_editing_only_the_title_keeps_the_rendered_body(app, signed_in, user, ma
         entry = db.session.get(Entry, entry_id)
         assert entry.title == "After"
         assert entry.body_html == "<p><strong>kept</strong></p>\n"
-
-
-def test_favicon_is_served(client):
-    with client.get("/favicon.ico") as response:
-        assert response.status_code == 200
-        assert response.data

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask, abort
+from flask import Flask, abort, request
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
@@ -19,7 +19,7 @@ from tests.helpers import PASSWORD, csrf_token, post_form
 LINE_RE = re.compile(
     r"^\S+ INFO journal\.requests request_id=(?P<id>\S+) method=(?P<method>\S+) "
     r"path=(?P<path>\S+) status=(?P<status>\d{3}) duration_ms=(?P<ms>\d+\.\d) "
-    r"user_id=(?P<user>\S+)$"
+    r"user_id=(?P<user>\S+) client=(?P<client>\S+)$"
 )
 GENERATED_ID_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -99,6 +99,36 @@ def test_signed_in_request_logs_the_user_id(
 
     [line] = request_lines(capfd.readouterr().err)
     assert line["user"] == str(alice_id)
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded_for", "expected"),
+    [
+        ("0", "203.0.113.7", "10.0.0.2"),  # no proxy trusted: the peer's address
+        ("1", "203.0.113.7", "203.0.113.7"),  # behind one proxy: the address it saw
+        ("1", "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # a forged first value is ignored
+        ("1", "203.0.113.7 user_id=1", "203.0.113.7%20user_id%3D1"),  # stays one field
+    ],
+)
+def test_request_line_names_the_client_address_after_the_trusted_proxies(
+    app_factory: Callable[..., Flask],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    trusted: str,
+    forwarded_for: str,
+    expected: str,
+) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", trusted)
+    client = app_factory().test_client()
+    capfd.readouterr()
+    client.get(
+        "/healthz",
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+
+    [line] = request_lines(capfd.readouterr().err)
+    assert line["client"] == expected
 
 
 def test_query_string_is_never_logged(
@@ -293,3 +323,40 @@ def test_full_flow_leaks_no_password_cookie_token_or_key(
     assert len(seen) >= 6
     for secret in secrets:
         assert secret not in err
+
+
+LOG_LINE_PREFIX_RE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+ "
+    r"request_id=[A-Za-z0-9._:-]+ "
+)
+
+
+def test_no_input_can_forge_a_log_line(app: Flask, capfd: pytest.CaptureFixture[str]) -> None:
+    forged = "2026-01-01T00:00:00Z INFO journal.requests request_id=forged method=GET"
+
+    def explode() -> None:
+        # Before routing's 404: no route's converter matches a line break.
+        if request.path.startswith("/explode/"):
+            raise RuntimeError(f"cannot handle {request.path.removeprefix('/explode/')}")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.before_request(explode)
+    client = app.test_client()
+    capfd.readouterr()
+    response = client.get(
+        "/explode/a%0d%0a" + forged.replace(" ", "%20") + "%0b%1b[2J%E2%80%A8x",
+        headers={"X-Request-ID": "forge-1"},
+    )
+
+    assert response.status_code == 500
+    err = capfd.readouterr().err
+    lines = err.splitlines()  # splits at \r, \v, \x1c-\x1e, \x85 and \u2028 too
+    assert len(lines) > 3  # the traceback is there, over several lines
+    for line in lines:
+        assert LOG_LINE_PREFIX_RE.match(line), line
+        assert "request_id=forged" not in line.split(" ", 4)[3]
+    assert "Exception on /explode/a\\r\\n2026-01-01T00:00:00Z" in err
+    # In a traceback a line break stays one, behind the record's own prefix.
+    assert "RuntimeError: cannot handle a\\r\n" in err
+    assert "request_id=forge-1 | 2026-01-01T00:00:00Z INFO journal.requests" in err
+    assert "\x1b" not in err

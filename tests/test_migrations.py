@@ -17,6 +17,8 @@ from sqlalchemy import Engine, MetaData, Table, inspect, select, text
 from journal import create_app, init_migrations
 from journal.extensions import db
 from journal.models import Entry, User
+from journal.services.entries import EntryInput, create_entry
+from journal.services.listings import fetch_entries, search_entries
 
 # Tables a migration makes by hand that no model declares (SQLite full-text search).
 UNMODELLED_MARKER = "_fts"
@@ -150,3 +152,68 @@ def test_upgrade_keeps_rows_written_under_the_first_revision(migration_app: Flas
         ]
         assert [t.name for t in stored[0].tags] == ["history"]
         assert stored[1].created_at == when
+
+
+def test_upgrade_to_autoincrement_keeps_rows_and_never_reuses_an_id(migration_app: Flask) -> None:
+    # Rows written under 0002 (before AUTOINCREMENT): every one survives the table rebuild,
+    # links and search included, and after the upgrade a deleted newest id is not reused.
+    when = datetime(2024, 2, 29, 12, 30, tzinfo=UTC)
+    with migration_app.app_context():
+        upgrade(revision="0002")
+        old = MetaData()
+        with db.engine.begin() as connection:
+            users, entries, tags, entry_tags = (
+                Table(name, old, autoload_with=connection)
+                for name in ("users", "entries", "tags", "entry_tags")
+            )
+            connection.execute(
+                users.insert(),
+                {
+                    "id": 7,
+                    "username": "Keeper",
+                    "username_key": "keeper",
+                    "email": "keeper@example.org",
+                    "email_key": "keeper@example.org",
+                    "password_hash": "scrypt:not-a-real-hash",
+                    "created_at": when,
+                },
+            )
+            connection.execute(
+                entries.insert(),
+                [
+                    {
+                        "author_id": 7,
+                        "title": f"Zeppelin {n}",
+                        "body": f"Body {n}",
+                        "body_html": f"<p>Body {n}</p>",
+                        "is_public": True,
+                        "created_at": when,
+                        "updated_at": when,
+                    }
+                    for n in (1, 2)
+                ],
+            )
+            # Ids from the database itself, as every write makes them.
+            first, newest = connection.scalars(select(entries.c.id).order_by(entries.c.id))
+            connection.execute(tags.insert(), {"id": 2, "name": "kept"})
+            connection.execute(entry_tags.insert(), {"entry_id": newest, "tag_id": 2})
+
+        upgrade()
+
+        stored = db.session.scalars(select(Entry).order_by(Entry.id)).all()
+        assert [(e.id, e.title, e.author_id, [t.name for t in e.tags]) for e in stored] == [
+            (first, "Zeppelin 1", 7, []),
+            (newest, "Zeppelin 2", 7, ["kept"]),
+        ]
+        db.session.delete(stored[1])
+        db.session.commit()
+        author = db.session.get(User, 7)
+        assert author is not None
+        newer = create_entry(author, EntryInput("Airship", "Body", "public", []))
+        assert newer.id > newest
+        # The search index still follows writes (its triggers survived the rebuild).
+        found = [e.title for e in fetch_entries(search_entries(None, "airship")[0])]
+        assert found == ["Airship"]
+        assert [e.title for e in fetch_entries(search_entries(None, "zeppelin")[0])] == [
+            "Zeppelin 1"
+        ]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import time_machine
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
@@ -26,7 +27,7 @@ from journal.models import (
 from journal.services import accounts
 from journal.services.entries import EntryInput, create_entry, update_entry
 from journal.services.entry_views import read_entry
-from tests.helpers import count
+from tests.helpers import count, csrf_token
 
 WHEN = datetime(2026, 6, 1, 12, 30, 15, 250000, tzinfo=UTC)
 
@@ -166,3 +167,51 @@ def test_deleting_a_user_removes_their_entries_sessions_and_tokens(
         # The entries' tag links went with them; the tags themselves stay.
         assert len(db.session.execute(select(entry_tags)).all()) == 1
         assert sorted(db.session.scalars(select(Tag.name))) == ["mine", "shared"]
+
+
+def _new_row(model: type, n: int, author_id: int) -> object:
+    """A fresh row of ``model`` (the ``n``-th of the test)."""
+    if model is User:
+        return User(
+            username=f"u{n}",
+            username_key=f"u{n}",
+            email=f"u{n}@example.org",
+            email_key=f"u{n}@example.org",
+            password_hash="x",
+        )
+    if model is Tag:
+        return Tag(name=f"tag-{n}")
+    if model is Entry:
+        return Entry(author_id=author_id, title=f"E{n}", body="b", body_html="<p>b</p>")
+    if model is UserSession:
+        return UserSession(token_hash=f"{n:064d}", user_id=author_id)
+    return ApiToken(token_hash=f"{n:064d}", user_id=author_id, expires_at=utcnow())
+
+
+@pytest.mark.parametrize("model", [User, Tag, Entry, UserSession, ApiToken])
+def test_a_deleted_newest_id_is_never_handed_out_again(app: Flask, user: User, model: type) -> None:
+    with app.app_context():
+        rows = [_new_row(model, n, user.id) for n in (1, 2)]
+        db.session.add_all(rows)
+        db.session.commit()
+        newest = max(row.id for row in rows)  # type: ignore[attr-defined]
+        db.session.delete(db.session.get(model, newest))
+        db.session.commit()
+        again = _new_row(model, 3, user.id)
+        db.session.add(again)
+        db.session.commit()
+        assert again.id > newest  # type: ignore[attr-defined]
+
+
+def test_an_entry_written_after_deleting_the_newest_gets_a_new_address(
+    app: Flask, signed_in: FlaskClient, user: User
+) -> None:
+    client = signed_in
+    token = csrf_token(client, "/entry")
+    first = client.post("/entry", data={"csrf_token": token, "title": "Mine", "body": "x"})
+    old_url = first.headers["Location"]
+    client.post(f"{old_url}/delete", data={"csrf_token": token})
+    assert client.get(old_url).status_code == 404
+    second = client.post("/entry", data={"csrf_token": token, "title": "New", "body": "y"})
+    assert second.headers["Location"] != old_url
+    assert client.get(old_url).status_code == 404

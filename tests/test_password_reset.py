@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -280,3 +281,30 @@ def test_unreachable_mail_server_is_logged_and_the_answer_is_the_same(
     while "could not be sent" not in caplog.text and time.monotonic() < deadline:
         time.sleep(0.02)
     assert "could not be sent" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("max_age", "words"), [(3600, "within 1 hour;"), (5400, "within 90 minutes;")]
+)
+def test_mail_says_how_long_the_link_works_in_words(
+    app_factory, monkeypatch, smtp, user, max_age, words
+):
+    monkeypatch.setenv("PUBLIC_URL", "https://journal.example")
+    app = app_factory(PASSWORD_RESET_MAX_AGE=max_age)
+    ask_for_link(app.test_client())
+    text = mail_received(smtp).get_content()
+    assert words in text
+    assert "(s)" not in text
+
+
+def test_new_password_form_names_the_account_for_password_managers(
+    mail_app, mail_client, smtp, user
+):
+    ask_for_link(mail_client)
+    page = BeautifulSoup(
+        text_of(mail_client.get(path_of(link_from(mail_received(smtp))))), "html.parser"
+    )
+    username = page.select_one('form input[name="username"]')
+    assert username["autocomplete"] == "username"
+    assert username["value"] == "alice"
+    assert username.has_attr("hidden")

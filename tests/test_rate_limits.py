@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
+from bs4 import BeautifulSoup
 
 from journal.models import User
+from journal.wording import in_words
 from tests.helpers import PASSWORD, count, post_form, text_of
 
 WRONG = "certainly not the password"
@@ -110,3 +116,94 @@ def test_two_app_instances_sharing_redis_count_together(app_factory, monkeypatch
         assert fail_login(second.test_client(), address=f"198.51.100.{10 + n}").status_code == 422
     assert login(second.test_client(), address="198.51.100.99").status_code == 429
     assert login(first.test_client(), address="198.51.100.98").status_code == 429
+
+
+def register(client, username, password=PASSWORD, email=None, address="203.0.113.7"):
+    client.environ_base["REMOTE_ADDR"] = address
+    return post_form(
+        client,
+        "/register",
+        username=username,
+        email=email or f"{username}@example.org",
+        password=password,
+        password2=password,
+    )
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "email"),
+    [
+        ("shorty", "short", None),  # password too short
+        ("alice", PASSWORD, None),  # name taken
+        ("someone", PASSWORD, "alice@example.org"),  # address taken
+    ],
+    ids=["short-password", "taken-name", "taken-email"],
+)
+def test_refused_registrations_do_not_count_towards_the_limit(
+    app_factory, user, username, password, email
+):
+    app = app_factory(RATELIMIT_REGISTER_PER_ADDRESS="2 per hour")
+    for _ in range(5):
+        assert register(app.test_client(), username, password, email).status_code == 422
+    assert register(app.test_client(), "newcomer").status_code == 302
+    assert register(app.test_client(), "second").status_code == 302
+    assert count(app, User) == 3
+
+
+def test_a_limited_registration_keeps_the_form_and_says_how_long_to_wait(app_factory):
+    app = app_factory(RATELIMIT_REGISTER_PER_ADDRESS="2 per hour")
+    with time_machine.travel(datetime(2026, 11, 30, 9, 0, tzinfo=UTC), tick=False) as clock:
+        for name in ("first", "second"):
+            assert register(app.test_client(), name).status_code == 302
+        clock.shift(timedelta(minutes=18))
+        response = register(app.test_client(), "Carol", email="carol@example.org")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    page = BeautifulSoup(text_of(response), "html.parser")
+    assert "Try again in 42 minutes." in page.get_text()
+    assert page.find("input", {"name": "username"})["value"] == "Carol"
+    assert page.find("input", {"name": "email"})["value"] == "carol@example.org"
+    for name in ("password", "password2"):
+        assert page.find("input", {"name": name}).get("value") in (None, "")
+    assert PASSWORD not in text_of(response)
+    assert count(app, User) == 2
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0.2, "1 second"),
+        (40, "40 seconds"),
+        (61, "2 minutes"),
+        (42 * 60, "42 minutes"),
+        (3599, "1 hour"),
+        (3600, "1 hour"),
+        (2 * 3600 + 50, "121 minutes"),  # never said shorter than it is
+    ],
+)
+def test_waits_are_said_in_words(seconds, words):
+    assert in_words(seconds) == words
+
+
+def test_429_page_says_how_long_to_wait_in_words(app, user):
+    for n in range(5):
+        fail_login(app.test_client(), address=f"198.51.100.{n}")
+    response = login(app.test_client(), address="198.51.100.99")
+    assert response.status_code == 429
+    seconds = int(response.headers["Retry-After"])
+    assert 0 < seconds <= 60
+    said = re.search(r"You can try again in (\d+) (seconds?|minute)\.", text_of(response))
+    assert said, text_of(response)
+    # The header is written a moment after the page: a second may have passed.
+    in_seconds = int(said.group(1)) * (60 if said.group(2) == "minute" else 1)
+    assert abs(in_seconds - seconds) <= 1
+
+
+def test_429_page_for_an_hourly_limit_says_minutes_or_hours(app_factory, user):
+    app = app_factory(RATELIMIT_RESET_PER_ADDRESS="1 per hour")
+    client = app.test_client()
+    post_form(client, "/reset-password", email="nobody@example.org")
+    response = post_form(client, "/reset-password", email="alice@example.org")
+    assert response.status_code == 429
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
+    assert "You can try again in 1 hour." in text_of(response)

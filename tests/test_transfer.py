@@ -5,20 +5,20 @@ from __future__ import annotations
 import html
 import io
 import json
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from journal.extensions import db
 from journal.models import Entry, User
-from journal.services.entries import EntryInput, create_entry
 from journal.services.transfer import ImportRefused, parse_import
-from tests.helpers import count, csrf_token, text_of
+from tests.helpers import count, csrf_token, text_of, write_entry
 
 # Produced by the real jrnl tool (jrnl 4.6, `jrnl --export json`) from a small journal.
 JRNL_EXPORT = Path(__file__).parent / "data" / "jrnl-export.json"
@@ -49,18 +49,11 @@ def stored_entries(app, author_id):
         ]
 
 
-def write(app, user_id, title, body="Body", visibility="private", tags=()):
-    with app.app_context():
-        return create_entry(
-            db.session.get(User, user_id), EntryInput(title, body, visibility, list(tags))
-        ).id
-
-
 def test_export_is_a_json_attachment_with_every_own_entry(app, signed_in, user, make_user):
-    first = write(app, user.id, "First", "Some *text*\n", "public", ["a", "b"])
-    write(app, user.id, "Second")
+    first = write_entry(app, user, "First", "Some *text*\n", "public", ["a", "b"])
+    write_entry(app, user, "Second", "Body", "private")
     bob = make_user("bob")
-    write(app, bob.id, "Not alice's", visibility="public")
+    write_entry(app, bob, "Not alice's", "Body", "public")
     response = signed_in.get("/account/export")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -87,8 +80,8 @@ def test_round_trip_into_another_account_and_duplicates_skipped(app, make_user):
     from tests.helpers import PASSWORD, post_form
 
     alice = make_user("alice")
-    write(app, alice.id, "One", "Text one\n\nwith lines  \n", "public", ["x"])
-    write(app, alice.id, "Two", "Text two", "private", [])
+    write_entry(app, alice, "One", "Text one\n\nwith lines  \n", "public", ["x"])
+    write_entry(app, alice, "Two", "Text two", "private", [])
     client = app.test_client()
     post_form(client, "/login", username="alice", password=PASSWORD)
     exported = client.get("/account/export").data
@@ -149,6 +142,19 @@ def jrnl_entry(**fields):
     return entry
 
 
+def export_of(**fields):
+    """A Journal export of one entry, ``fields`` replacing its defaults."""
+    entry = {
+        "title": "t",
+        "body": "b",
+        "visibility": "public",
+        "tags": [],
+        "created_at": "2024-01-01T00:00:00+00:00",
+    }
+    entry.update(fields)
+    return json.dumps({"format": "journal-export", "version": 1, "entries": [entry]}).encode()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -180,6 +186,14 @@ def jrnl_entry(**fields):
             '"created_at" must be an ISO 8601 time',
         ),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"a":' * 100_000 + "1" + "}" * 100_000, "nested too deeply"),
+        ('{"entries": [], "x": ' + "9" * 5000 + "}", "number too long"),
+        (export_of(created_at="0001-01-01T00:00:00+05:00"), "outside the calendar"),
+        (export_of(created_at="9999-12-31T23:00:00-05:00"), "outside the calendar"),
+        (export_of(updated_at="0001-01-01T00:00:00+14:00"), "outside the calendar"),
+        (jrnl(jrnl_entry(title="\ud800")), '"title" holds a broken character'),
+        (jrnl(jrnl_entry(body="a\udfffb")), '"body" holds a broken character'),
+        (export_of(title="\udbff"), '"title" holds a broken character'),
     ],
     ids=[
         "encoding",
@@ -198,21 +212,32 @@ def jrnl_entry(**fields):
         "created",
         "no-created",
         "deep",
+        "deep-object",
+        "huge-integer",
+        "year-1-with-offset",
+        "year-9999-with-offset",
+        "updated-year-1",
+        "surrogate-title",
+        "surrogate-body",
+        "surrogate-export",
     ],
 )
 def test_bad_file_changes_nothing_and_says_why(app, signed_in, user, data, message):
     if isinstance(data, str):
         data = data.encode()
-    write(app, user.id, "Already here")
+    write_entry(app, user, "Already here", "Body", "private")
     # A good entry ahead of the bad one is not imported either (so the bad one is number 2).
     if data.startswith(b'{"tags"'):
         document = json.loads(data)
         document["entries"].insert(0, jrnl_entry(title="Good one"))
         data = json.dumps(document).encode()
     response = upload(signed_in, data)
-    assert response.status_code == 422
-    assert "Nothing was imported" in text_of(response)
-    assert message in html.unescape(text_of(response))
+    # Refused: back to the import section of the account page, which shows why.
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account#import"
+    page = text_of(signed_in.get("/account"))
+    assert "Nothing was imported" in page
+    assert message in html.unescape(page)
     assert count(app, Entry) == 1
 
 
@@ -221,8 +246,9 @@ def test_missing_file_is_a_clear_error(app, signed_in):
     response = signed_in.post(
         "/account/import", data={"csrf_token": token}, content_type="multipart/form-data"
     )
-    assert response.status_code == 422
-    assert "Choose a file to import" in text_of(response)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account#import"
+    assert "Choose a file to import" in text_of(signed_in.get("/account"))
 
 
 def test_file_over_the_import_limit_is_413(app_factory, user):
@@ -300,3 +326,152 @@ def test_journal_export_times_without_zone_are_utc():
 def test_parse_refuses_with_import_refused():
     with pytest.raises(ImportRefused):
         parse_import(b"null")
+
+
+def export_with(*entries):
+    """A Journal export of ``entries`` (each a dict of fields over the defaults)."""
+    base = {"title": "t", "body": "b", "visibility": "public", "tags": []}
+    items = [{**base, "created_at": "2024-01-01T00:00:00+00:00", **entry} for entry in entries]
+    return json.dumps({"format": "journal-export", "version": 1, "entries": items}).encode()
+
+
+def test_an_import_takes_at_most_import_max_entries(app_factory, user):
+    from tests.helpers import PASSWORD, post_form
+
+    app = app_factory(IMPORT_MAX_ENTRIES=3)
+    client = app.test_client()
+    post_form(client, "/login", username="alice", password=PASSWORD)
+    four = jrnl(*(jrnl_entry(title=f"E{n}") for n in range(4)))
+    response = upload(client, four)
+    assert response.status_code == 303
+    page = html.unescape(text_of(client.get("/account")))
+    assert "The file holds 4 entries; one import takes at most 3." in page
+    assert count(app, Entry) == 0
+    three = jrnl(*(jrnl_entry(title=f"E{n}") for n in range(3)))
+    assert upload(client, three).status_code == 302
+    assert count(app, Entry) == 3
+
+
+def test_import_bounds_default_to_5000_entries_and_15_seconds(app):
+    assert app.config["IMPORT_MAX_ENTRIES"] == 5000
+    assert app.config["IMPORT_MAX_SECONDS"] == 15
+
+
+def test_entries_are_inserted_in_batches_with_their_tags(app, signed_in, user, monkeypatch):
+    from journal.services import transfer
+
+    monkeypatch.setattr(transfer, "ENTRIES_PER_INSERT", 2)
+    entries = [
+        {"title": f"E{n}", "created_at": f"2024-01-0{n + 1}T00:00:00+00:00", "tags": [f"t{n}"]}
+        for n in range(5)
+    ]
+    assert upload(signed_in, export_with(*entries)).status_code == 302
+    stored = stored_entries(app, user.id)
+    assert [(title, tags) for title, _, _, tags, _ in stored] == [
+        (f"E{n}", [f"t{n}"]) for n in range(5)
+    ]
+
+
+def test_entries_dated_more_than_a_day_ahead_are_left_out_and_reported(app, signed_in, user):
+    now = datetime.now(UTC)
+    soon = (now + timedelta(hours=20)).isoformat()
+    data = export_with(
+        {"title": "Soon", "created_at": soon},
+        {"title": "Far", "created_at": "9999-12-31T00:00:00+00:00"},
+        {"title": "Later", "created_at": (now + timedelta(days=2)).isoformat()},
+        {"title": "Edited later", "created_at": "2024-01-01", "updated_at": "9999-01-01"},
+    )
+    assert upload(signed_in, data).status_code == 302
+    assert [title for title, *_ in stored_entries(app, user.id)] == ["Soon"]
+    page = html.unescape(text_of(signed_in.get("/account")))
+    assert "Imported 1 entry" in page
+    assert "left out 3 dated more than a day ahead of today" in page
+
+
+def test_an_import_of_nothing_but_duplicates_creates_no_tags(app, signed_in, user):
+    from journal.models import Tag
+
+    data = export_with({"title": "Once", "tags": ["first"]})
+    assert upload(signed_in, data).status_code == 302
+    assert count(app, Tag) == 1
+    with app.app_context():
+        db.session.execute(delete(Tag).where(Tag.name == "first"))  # the link goes with it
+        db.session.commit()
+    again = export_with({"title": "Once", "tags": ["first", "second"]})
+    assert upload(signed_in, again).status_code == 302
+    assert "Imported 0 entries" in text_of(signed_in.get("/account"))
+    assert count(app, Tag) == 0
+
+
+def test_two_imports_of_one_file_at_once_add_each_entry_once(app, user):
+    from journal.services import transfer
+
+    parsed = parse_import(
+        jrnl(*(jrnl_entry(title=f"E{n}", body="Words " * 200) for n in range(300)))
+    )
+    start = threading.Barrier(2)
+    reports = []
+    errors = []
+
+    def run():
+        try:
+            with app.app_context():
+                start.wait()
+                reports.append(transfer.import_entries(db.session.get(User, user.id), parsed))
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted((r.imported, r.duplicates) for r in reports) == [(0, 300), (300, 0)]
+    assert count(app, Entry) == 300
+
+
+def test_an_import_that_takes_too_long_is_refused_before_any_write(app_factory, user):
+    from tests.helpers import PASSWORD, post_form
+
+    app = app_factory(IMPORT_MAX_SECONDS=0)
+    client = app.test_client()
+    post_form(client, "/login", username="alice", password=PASSWORD)
+    response = upload(client, jrnl(jrnl_entry(tags=["@new"]), jrnl_entry(title="Two")))
+    assert response.status_code == 303
+    assert "takes too long to import in one go" in html.unescape(text_of(client.get("/account")))
+    assert count(app, Entry) == 0
+
+
+def test_other_writers_wait_for_an_import_instead_of_failing(app, user, make_user):
+    from journal.services import transfer
+    from tests.helpers import PASSWORD, post_form
+
+    bob = make_user("bob")
+    writer = app.test_client()
+    post_form(writer, "/login", username="bob", password=PASSWORD)
+    parsed = parse_import(
+        jrnl(*(jrnl_entry(title=f"E{n}", body="Words " * 300) for n in range(400)))
+    )
+    importing = threading.Event()
+    done = threading.Event()
+
+    def run():
+        with app.app_context():
+            importing.set()
+            transfer.import_entries(db.session.get(User, user.id), parsed)
+            db.session.remove()
+        done.set()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    importing.wait()
+    statuses = []
+    while not done.is_set() or not statuses:
+        response = post_form(writer, "/entry", title=f"Bob {len(statuses)}", body="Meanwhile")
+        statuses.append(response.status_code)
+    thread.join()
+    assert set(statuses) == {302}
+    assert count(app, Entry) == 400 + len(statuses)
+    assert len(stored_entries(app, bob.id)) == len(statuses)

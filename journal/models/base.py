@@ -11,6 +11,10 @@ from sqlalchemy.types import TypeDecorator
 
 from journal.extensions import Base, db
 
+# The largest value of an INTEGER primary key on PostgreSQL (SQLite's hold 64 bits): a larger
+# number names no row, and the database refuses it as a parameter.
+ROW_ID_MAX = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""

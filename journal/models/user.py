@@ -18,6 +18,7 @@ class User(Model):
     """A person with an account. ``username_key`` and ``email_key`` make both unique in any case."""
 
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused (migration 0003)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(32))
@@ -60,6 +61,7 @@ class UserSession(Model):
     """One signed-in browser. The cookie carries a random token; only its hash is stored."""
 
     __tablename__ = "user_sessions"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused (migration 0003)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -75,6 +77,7 @@ class ApiToken(Model):
     """A bearer token for the JSON API; only its hash is stored."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused (migration 0003)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from journal import text
 from journal.exceptions import NotAllowed, ValidationFailed
 from journal.extensions import db
 from journal.markdown import render_markdown
@@ -121,12 +120,6 @@ def check_entry(data: EntryInput, zone_name: str = "UTC") -> CheckedEntry:
     return CheckedEntry(title, tags, dated_at, zone_name)
 
 
-def card_text(body: str) -> tuple[str, int]:
-    """What a card shows of a body: its excerpt (plain text) and its word count."""
-    plain = text.plain_text(body)
-    return text.excerpt(plain), text.word_count(plain)
-
-
 def tags_named(names: Sequence[str]) -> list[Tag]:
     """The ``Tag`` rows for these names, creating the missing ones in the session."""
     if not names:
@@ -158,7 +151,6 @@ def create_entry(author: User, data: EntryInput) -> Entry:
     """Write a new entry for ``author`` (dated now, in their zone, unless the input says)."""
     checked = check_entry(data, author.timezone)
     now = utcnow()  # one clock reading: a new entry is not "edited"
-    excerpt, words = card_text(data.body)
     entry = Entry(
         author=author,
         created_at=now,
@@ -168,8 +160,6 @@ def create_entry(author: User, data: EntryInput) -> Entry:
         title=checked.title,
         body=data.body,
         body_html=render_markdown(data.body),
-        excerpt=excerpt,
-        word_count=words,
         is_public=data.visibility == "public",
         tags=tags_named(checked.tags),
     )
@@ -185,7 +175,6 @@ def update_entry(entry: Entry, data: EntryInput) -> Entry:
     if entry.body != data.body:
         entry.body = data.body
         entry.body_html = render_markdown(data.body)
-        entry.excerpt, entry.word_count = card_text(data.body)
     if checked.dated_at is not None:
         entry.dated_at = checked.dated_at
     entry.timezone = checked.timezone

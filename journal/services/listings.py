@@ -13,13 +13,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from journal.exceptions import EntryNotFound, UserNotFound
 from journal.extensions import db
 from journal.models import Entry, Tag, User, entry_tags
+from journal.models.base import ROW_ID_MAX
 from journal.services import search
 from journal.services.storable import is_storable
 
 # Above this many entries a tag page walks the newest-first index instead of sorting.
 LARGE_TAG = 2000
-# The largest id a cursor may name: the databases' integer keys hold no more.
-ID_MAX = 2**63 - 1
 
 
 class Listed(Protocol):
@@ -206,7 +205,7 @@ def parse_cursor(cursor: str) -> Cursor | None:
     Greenwich) and an id no database key can hold are not cursors either.
     """
     stamp, _, number = cursor.rpartition("_")
-    if not (number.isascii() and number.isdigit()) or len(number) > len(str(ID_MAX)):
+    if not (number.isascii() and number.isdigit()) or len(number) > len(str(ROW_ID_MAX)):
         return None
     try:
         moment = datetime.fromisoformat(stamp)
@@ -214,7 +213,7 @@ def parse_cursor(cursor: str) -> Cursor | None:
     except (ValueError, OverflowError):
         return None
     entry_id = int(number)
-    if moment.tzinfo is None or entry_id > ID_MAX:
+    if moment.tzinfo is None or entry_id > ROW_ID_MAX:
         return None
     return in_utc, entry_id
 

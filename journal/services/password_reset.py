@@ -16,6 +16,7 @@ from journal.services.accounts import normalise_email
 from journal.services.mailer import send_mail
 from journal.services.passwords import hash_password, password_problems
 from journal.urls import external_url
+from journal.wording import in_words
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,13 @@ def request_reset(email: str) -> None:
         log.info("password reset asked for an address with no account")
         return
     link = external_url("auth.reset_password_with_token", token=make_reset_token(user))
-    hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
+    valid_for = in_words(current_app.config["PASSWORD_RESET_MAX_AGE"])
     send_mail(
         user.email,
         "Reset your Journal password",
         f"Hello {user.username},\n\n"
         f"Someone (we hope you) asked to reset the password of your Journal account.\n"
-        f"Choose a new one here within {hours} hour(s); the link works once:\n\n"
+        f"Choose a new one here within {valid_for}; the link works once:\n\n"
         f"{link}\n\n"
         "If you did not ask, ignore this message: your password stays as it is.\n",
     )

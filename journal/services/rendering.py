@@ -1,4 +1,4 @@
-"""Re-render every stored entry's HTML with today's Markdown renderer.
+"""Re-render every stored entry's HTML and plain text with today's Markdown renderer.
 
 The HTML is rendered once, on save; after the renderer changes (new syntax, a
 stricter sanitiser) old entries keep the old HTML until this runs.
@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 
+from journal import text
 from journal.extensions import db
 from journal.markdown import render_markdown
 from journal.models import Entry
@@ -46,22 +47,31 @@ def rerender_entries(
     last_id = 0
     while True:
         rows = db.session.execute(
-            select(Entry.id, Entry.body, Entry.body_html)
+            select(
+                Entry.id,
+                Entry.body,
+                Entry.body_html,
+                Entry.body_text,
+                Entry.excerpt,
+                Entry.word_count,
+            )
             .where(Entry.id > last_id)
             .order_by(Entry.id)
             .limit(batch_size)
         ).all()
         if not rows:
             break
-        for entry_id, body, body_html in rows:
+        for entry_id, body, body_html, body_text, excerpt, words in rows:
             html = render_markdown(body)
-            if html != body_html:
+            plain = text.plain_text(body)
+            card = (text.excerpt(plain), text.word_count(plain))
+            if (html, plain, card) != (body_html, body_text, (excerpt, words)):
                 # One statement per changed row: its row count says whether it was written
                 # (a driver's executemany count is not reliable on every backend).
                 result = db.session.execute(
                     update(Entry)
                     .where(Entry.id == entry_id, Entry.body == body)
-                    .values(body_html=html)
+                    .values(body_html=html, body_text=plain, excerpt=card[0], word_count=card[1])
                     .execution_options(synchronize_session=False)
                 )
                 changed += cast(CursorResult[Any], result).rowcount

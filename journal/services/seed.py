@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, insert, select, text
 
 from journal.extensions import db
 from journal.markdown import render_markdown
 from journal.models import Entry, Tag, User, entry_tags
-from journal.services.entries import card_text
 from journal.services.passwords import hash_password
+from journal.text import excerpt, plain_text, word_count
 
 # Every seeded account signs in with this password (documented in the README).
 DEMO_PASSWORD = "journal demo passphrase"  # noqa: S105 (public by design)
@@ -31,7 +31,7 @@ TAG_COUNT_WEIGHTS = (20, 30, 25, 15, 10)
 RARE_WORDS = ("quokka", "zeppelin", "marzipan", "obsidian", "kumquat")
 RARE_WORD_ODDS = 20_000
 # A word in every seeded body: searches for it match (almost) everything.
-COMMON_WORD = "morning"
+WORD_IN_EVERY_BODY = "morning"
 
 # Ordered from most to least used: tag i is picked with a weight of 1 / (i + 1).
 TAG_VOCABULARY = (
@@ -102,6 +102,7 @@ class SeedReport:
 class _Body:
     source: str
     html: str
+    text: str
     excerpt: str
     word_count: int
 
@@ -121,7 +122,7 @@ def make_bodies(rng: random.Random, count: int = BODY_POOL_SIZE) -> list[_Body]:
             s1=sentences[0],
             s2=sentences[1],
             s3=sentences[2],
-            common=COMMON_WORD,
+            common=WORD_IN_EVERY_BODY,
             Noun=words["noun"].capitalize(),
             Adjective=words["adjective"].capitalize(),
             slug=words["noun"].replace(" ", "-"),
@@ -130,8 +131,10 @@ def make_bodies(rng: random.Random, count: int = BODY_POOL_SIZE) -> list[_Body]:
         if source in seen:
             continue
         seen.add(source)
-        excerpt, word_count = card_text(source)
-        bodies.append(_Body(source, render_markdown(source), excerpt, word_count))
+        plain = plain_text(source)
+        bodies.append(
+            _Body(source, render_markdown(source), plain, excerpt(plain), word_count(plain))
+        )
     return bodies
 
 
@@ -207,8 +210,21 @@ def _bulk_connection() -> Iterator[Connection]:
             connection.commit()
 
 
+def _last_issued_id(connection: Connection, table: str) -> int:
+    """The largest id the database has handed out for ``table``, deleted rows included."""
+    if connection.dialect.name == "postgresql":
+        issued = "pg_sequence_last_value(pg_get_serial_sequence(:table, 'id')::regclass)"
+        larger = "greatest"
+    else:  # SQLite: AUTOINCREMENT keeps the largest id ever used in sqlite_sequence
+        issued = "(SELECT seq FROM sqlite_sequence WHERE name = :table)"
+        larger = "max"
+    query = f"SELECT {larger}(coalesce({issued}, 0), coalesce(max(id), 0)) FROM {table}"  # noqa: S608
+    return int(connection.scalar(text(query), {"table": table}) or 0)
+
+
 def _next_id(connection: Connection, model: type[User] | type[Entry]) -> int:
-    return int(connection.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
+    # Never an id that was used before, even by a row deleted since (migration 0003).
+    return _last_issued_id(connection, model.__tablename__) + 1
 
 
 def _insert_users(connection: Connection, rng: random.Random, count: int) -> list[int]:
@@ -286,6 +302,7 @@ def _insert_entries(
                     "title": make_title(rng),
                     "body": body.source,
                     "body_html": body.html,
+                    "body_text": body.text,
                     "excerpt": body.excerpt,
                     "word_count": body.word_count,
                     "is_public": rng.random() < PUBLIC_SHARE,
@@ -317,10 +334,8 @@ def _advance_sequences(connection: Connection) -> None:
         return
     for table in ("users", "tags", "entries"):
         connection.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
-            )
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), :next, false)"),
+            {"next": _last_issued_id(connection, table) + 1},
         )
     connection.commit()
 

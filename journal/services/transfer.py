@@ -1,26 +1,26 @@
-"""Export and import: the Journal export format and jrnl's JSON export (CONTRACT section 6)."""
+"""Export and import: the Journal export format and jrnl's JSON export (see the README)."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import selectinload
 
 from journal.exceptions import JournalError, ValidationFailed
 from journal.extensions import db
 from journal.markdown import render_markdown
-from journal.models import VISIBILITIES, Entry, User, utcnow
+from journal.models import VISIBILITIES, Entry, User, entry_tags, utcnow
 from journal.services import zones
 from journal.services.entries import (
     TAGS_MAX,
     TITLE_MAX,
     EntryInput,
-    card_text,
     check_entry,
     tags_named,
 )
@@ -29,7 +29,14 @@ from journal.services.tag_rules import normalise_tag
 EXPORT_FORMAT = "journal-export"
 EXPORT_VERSION = 1
 # Look-ups of possible duplicates go in batches of this many timestamps.
-_BATCH = 500
+TIMESTAMPS_PER_LOOKUP = 500
+# New entries are inserted this many at a time (all in the import's one transaction).
+ENTRIES_PER_INSERT = 500
+# How far ahead of now an imported date may lie (clocks and time zones differ); entries
+# dated later would sit on top of every listing for years, so they are left out.
+FUTURE_ALLOWANCE = timedelta(days=1)
+# The namespace of PostgreSQL advisory locks taken by imports (the second key is the user).
+IMPORT_LOCK_NAMESPACE = 7_240_312
 
 
 class ImportRefused(JournalError):
@@ -46,8 +53,8 @@ class ImportedEntry:
     tags: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
-    # When it happened (``None``: when it was written) and the zone it was written in.
-    dated_at: datetime | None = None
+    # When it happened and the zone it was written in.
+    dated_at: datetime
     timezone: str = "UTC"
 
     @property
@@ -75,6 +82,7 @@ class ImportReport:
     duplicates: int = 0
     dropped_tags: int = 0
     shortened_titles: int = 0
+    too_far_ahead: int = 0
 
     def summary(self) -> str:
         """One sentence for the person who imported."""
@@ -83,6 +91,8 @@ class ImportReport:
         extras = []
         if self.duplicates:
             extras.append(f"skipped {self.duplicates} already in your journal")
+        if self.too_far_ahead:
+            extras.append(f"left out {self.too_far_ahead} dated more than a day ahead of today")
         if self.dropped_tags:
             extras.append(f"dropped {self.dropped_tags} tag(s) that are not valid tags")
         if self.shortened_titles:
@@ -151,17 +161,29 @@ def decode_document(data: bytes) -> Any:
         ) from None
     except RecursionError:
         raise ImportRefused("The file is nested too deeply to be an export.") from None
+    except ValueError:  # a number longer than Python converts (4,300 digits)
+        raise ImportRefused("The file holds a number too long to be part of an export.") from None
 
 
-def parse_import(data: bytes, zone_name: str = "UTC") -> ParsedImport:
+def parse_import(
+    data: bytes, max_entries: int | None = None, zone_name: str = "UTC"
+) -> ParsedImport:
     """Read a Journal export or a jrnl JSON export; raises ``ImportRefused`` naming the problem.
 
     jrnl writes local times without a zone: they are read in ``zone_name`` (the importer's).
+
+    A file of more than ``max_entries`` entries is refused before any is read: one import
+    is one request, and its work must stay bounded.
     """
     document = decode_document(data)
     if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
         raise ImportRefused(
             'This is JSON, but neither a Journal export nor a jrnl JSON export (no "entries" list).'
+        )
+    if max_entries is not None and len(document["entries"]) > max_entries:
+        raise ImportRefused(
+            f"The file holds {len(document['entries']):,} entries; one import takes at most "
+            f"{max_entries:,}. Split it into smaller files and import each."
         )
     if document.get("format") == EXPORT_FORMAT:
         if document.get("version") != EXPORT_VERSION:
@@ -199,6 +221,10 @@ def _text(item: dict[str, Any], name: str, default: str | None = None) -> str:
     value = item.get(name, default)
     if not isinstance(value, str):
         raise ImportRefused(f'"{name}" must be text.')
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # JSON's "\ud800": half of a character, which nothing stores
+        raise ImportRefused(f'"{name}" holds a broken character (a lone surrogate).') from None
     return value
 
 
@@ -211,11 +237,14 @@ def _timestamp(value: Any, name: str) -> datetime:
         raise ImportRefused(f'"{name}" is not an ISO 8601 time: {value[:40]!r}.') from None
     if moment.tzinfo is None:  # no zone written: take it as UTC
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00 is before year 1 in UTC
+        raise ImportRefused(f'"{name}" lies outside the calendar in UTC: {value[:40]!r}.') from None
 
 
 def clean_tags(names: Iterable[Any], tally: _Tally) -> tuple[str, ...]:
-    """Tags without their ``@``/``#``, lower-cased; invalid ones and extras are counted."""
+    """Tags without their ``@``/``#``, normalised; invalid ones and extras are counted."""
     tags: list[str] = []
     for name in names:
         tag = normalise_tag(name.strip().lstrip("@#")) if isinstance(name, str) else None
@@ -238,16 +267,11 @@ def _title_and_body(title: str, body: str, tally: _Tally) -> tuple[str, str]:
 
 
 def _checked(entry: ImportedEntry) -> ImportedEntry:
+    # The date is not judged here: an entry dated too far ahead is left out and counted
+    # by ``import_entries``, not a reason to refuse the whole file.
     try:
         check_entry(
-            EntryInput(
-                entry.title,
-                entry.body,
-                entry.visibility,
-                entry.tags,
-                entry.dated_at,
-                entry.timezone,
-            )
+            EntryInput(entry.title, entry.body, entry.visibility, entry.tags, None, entry.timezone)
         )
     except ValidationFailed as error:
         raise ImportRefused(" ".join(m for msgs in error.errors.values() for m in msgs)) from None
@@ -268,6 +292,7 @@ def _journal_entry(item: dict[str, Any], tally: _Tally) -> ImportedEntry:
         raise ImportRefused('"visibility" must be "private" or "public".')
     created_at = _timestamp(item.get("created_at"), "created_at")
     updated_at = _timestamp(item.get("updated_at", item.get("created_at")), "updated_at")
+    # Exports made before entries had a date of their own: the date is when it was written.
     dated_at = _timestamp(item["date"], "date") if "date" in item else created_at
     zone_name = item.get("timezone", "UTC")
     if not isinstance(zone_name, str) or not zones.is_valid_zone(zone_name):
@@ -307,49 +332,116 @@ def _jrnl_entry(item: dict[str, Any], tally: _Tally) -> ImportedEntry:
 def _existing_keys(user: User, moments: Sequence[datetime]) -> set[tuple[str, str, datetime]]:
     keys: set[tuple[str, str, datetime]] = set()
     unique = sorted(set(moments))
-    for start in range(0, len(unique), _BATCH):
+    for start in range(0, len(unique), TIMESTAMPS_PER_LOOKUP):
         rows = db.session.execute(
             select(Entry.title, Entry.body, Entry.created_at).where(
-                Entry.author_id == user.id, Entry.created_at.in_(unique[start : start + _BATCH])
+                Entry.author_id == user.id,
+                Entry.created_at.in_(unique[start : start + TIMESTAMPS_PER_LOOKUP]),
             )
         )
         keys.update((title, body, created_at) for title, body, created_at in rows)
     return keys
 
 
-def import_entries(user: User, parsed: ParsedImport) -> ImportReport:
-    """Write the parsed entries for ``user`` in one transaction, skipping exact duplicates."""
+def _new_entries(user: User, entries: Iterable[ImportedEntry]) -> list[ImportedEntry]:
+    """``entries`` less those already in the journal and repeats inside the file."""
+    entries = list(entries)
+    seen = _existing_keys(user, [entry.created_at for entry in entries])
+    new = []
+    for entry in entries:
+        if entry.key not in seen:
+            seen.add(entry.key)
+            new.append(entry)
+    return new
+
+
+def lock_imports_of(user: User) -> None:
+    """Wait for any other import into ``user``'s journal, then hold it off until commit.
+
+    PostgreSQL: a transaction-scoped advisory lock on the user. SQLite: a write as the
+    transaction's first statement takes the database's write lock at once (what ``BEGIN
+    IMMEDIATE`` does), so the look for duplicates that follows sees every earlier import.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK_NAMESPACE, user.id)))
+    else:
+        db.session.execute(text("UPDATE users SET id = id WHERE id = :id"), {"id": user.id})
+
+
+def _insert(user: User, entries: Sequence[ImportedEntry], html: dict[str, str]) -> None:
+    """Insert ``entries`` and their tag links, ``ENTRIES_PER_INSERT`` rows a statement."""
+    tags = {tag.name: tag for tag in tags_named(sorted({t for e in entries for t in e.tags}))}
+    db.session.flush()  # every tag has its id
+    for start in range(0, len(entries), ENTRIES_PER_INSERT):
+        chunk = entries[start : start + ENTRIES_PER_INSERT]
+        ids = db.session.scalars(
+            insert(Entry).returning(Entry.id, sort_by_parameter_order=True),
+            [
+                {
+                    "author_id": user.id,
+                    "title": item.title,
+                    "body": item.body,
+                    "body_html": html[item.body],
+                    "is_public": item.visibility == "public",
+                    "created_at": item.created_at,
+                    "updated_at": item.updated_at,
+                    "dated_at": item.dated_at,
+                    "timezone": item.timezone,
+                }
+                for item in chunk
+            ],
+        ).all()
+        links = [
+            {"entry_id": entry_id, "tag_id": tags[name].id}
+            for entry_id, item in zip(ids, chunk, strict=True)
+            for name in item.tags
+        ]
+        if links:
+            db.session.execute(insert(entry_tags), links)
+
+
+def _rendered(entries: Sequence[ImportedEntry], seconds: float | None) -> dict[str, str]:
+    """The HTML of each body; refused once rendering has taken more than ``seconds``."""
+    started = time.monotonic()
+    html: dict[str, str] = {}
+    for item in entries:
+        if item.body not in html:
+            html[item.body] = render_markdown(item.body)
+        if seconds is not None and time.monotonic() - started > seconds:
+            raise ImportRefused(
+                f"The file takes too long to import in one go (more than {seconds:g} seconds "
+                "of work). Split it into smaller files and import each."
+            )
+    return html
+
+
+def import_entries(
+    user: User, parsed: ParsedImport, max_seconds: float | None = None
+) -> ImportReport:
+    """Write the parsed entries for ``user`` in one transaction, skipping exact duplicates.
+
+    Entries dated more than ``FUTURE_ALLOWANCE`` ahead are left out and counted. Two
+    imports into one journal at once are taken one after the other, so a file imported
+    twice at the same moment still adds each entry once. The Markdown is rendered before
+    the lock is taken, so the lock is held only for the look-up and the inserts; should
+    the rendering take more than ``max_seconds``, the import is refused before any write.
+    """
     report = ImportReport(
         parsed.source, dropped_tags=parsed.dropped_tags, shortened_titles=parsed.shortened_titles
     )
-    seen = _existing_keys(user, [entry.created_at for entry in parsed.entries])
-    # Every tag looked up or created once, so adding entries does not query per entry.
-    tags = {
-        tag.name: tag for tag in tags_named(sorted({t for e in parsed.entries for t in e.tags}))
-    }
-    for item in parsed.entries:
-        if item.key in seen:
-            report.duplicates += 1
-            continue
-        seen.add(item.key)
-        excerpt, words = card_text(item.body)
-        db.session.add(
-            Entry(
-                author_id=user.id,
-                title=item.title,
-                body=item.body,
-                body_html=render_markdown(item.body),
-                excerpt=excerpt,
-                word_count=words,
-                is_public=item.visibility == "public",
-                created_at=item.created_at,
-                updated_at=item.updated_at,
-                dated_at=item.dated_at or item.created_at,
-                timezone=item.timezone,
-                tags=[tags[name] for name in item.tags],
-            )
-        )
-        report.imported += 1
+    horizon = utcnow() + FUTURE_ALLOWANCE
+    dated = [e for e in parsed.entries if max(e.created_at, e.updated_at, e.dated_at) <= horizon]
+    report.too_far_ahead = len(parsed.entries) - len(dated)
+    # A first look outside the lock, so only new entries are rendered.
+    candidates = _new_entries(user, dated)
+    html = _rendered(candidates, max_seconds)
+    lock_imports_of(user)
+    # Look again: another import may have written some of them meanwhile.
+    new = _new_entries(user, candidates)
+    report.imported = len(new)
+    report.duplicates = len(dated) - len(new)
+    if new:
+        _insert(user, new, html)
     # The only commit: should anything above fail, the request's session is rolled back
     # and nothing of the file is kept.
     db.session.commit()

@@ -97,7 +97,23 @@
     });
   }
 
+  // A refused form comes back at its section (/account#delete-account): the cursor goes
+  // to its first field with a problem, without scrolling away from the section's heading.
+  // Done at "load": the browser's own scroll to the #anchor comes first and would blur it.
+  function focusRefusedField() {
+    if (!document.querySelector(".error-summary") || !window.location.hash) return;
+    var section = document.getElementById(window.location.hash.slice(1));
+    var field = section && section.querySelector("[aria-invalid='true']");
+    if (!field) return;
+    function focus() {
+      field.focus({ preventScroll: true });
+    }
+    if (document.readyState === "complete") focus();
+    else window.addEventListener("load", focus);
+  }
+
   function start() {
+    focusRefusedField();
     browserTimezone();
     focusableScrollers();
     dismissibleFlashes();

@@ -66,7 +66,9 @@ def test_write_tag_edit_search_hide_and_sign_out(
     search.press("Enter")
     expect(page).to_have_url(visitor.server.at("/search?q=lighthouse"))
     expect(page).to_have_title("Search: lighthouse · Journal")
-    expect(search).to_have_value("lighthouse")
+    # The results page has one search box, its own, holding the words.
+    expect(page.get_by_role("searchbox")).to_have_count(1)
+    expect(page.get_by_role("searchbox", name="Words to find")).to_have_value("lighthouse")
     hits = page.locator(".entry-card")
     expect(hits.locator("h2")).to_have_text(["Low tide at the lighthouse"])
     expect(hits.locator(".snippet mark").first).to_have_text(re.compile("lighthouse", re.I))

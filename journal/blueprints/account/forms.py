@@ -21,7 +21,8 @@ class ChangePasswordForm(ServiceForm):
 class DeleteAccountForm(ServiceForm):
     """Delete the account for good; the password confirms it."""
 
-    password = password_field("Your password")
+    # The change-password form on the same page has a ``password`` too: ids must differ.
+    password = password_field("Your password", field_id="delete-password")
 
 
 class ImportForm(ServiceForm):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -15,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, logout_user
+from flask_login import login_required, logout_user
 from werkzeug.wrappers import Response
 
 from journal.blueprints.account import bp
@@ -29,19 +31,25 @@ from journal.blueprints.account.forms import (
 from journal.exceptions import ValidationFailed
 from journal.extensions import csrf
 from journal.forms import ServiceForm
-from journal.models import User, utcnow
+from journal.identity import signed_in_user
+from journal.models import utcnow
 from journal.services import account_settings, accounts, transfer, zones
 
+# Post/Redirect/Get for refused forms too: the messages wait in the session for the page.
+REFUSED_KEY = "account_refused"
+# Section anchor -> (template name of the form, its class).
+SECTIONS: dict[str, tuple[str, type[ServiceForm]]] = {
+    "change-password": ("password_form", ChangePasswordForm),
+    "import": ("import_form", ImportForm),
+    "delete-account": ("delete_form", DeleteAccountForm),
+}
+# A session cookie holds about 4 KB: a message longer than this is cut short.
+MESSAGE_LENGTH = 300
 
-def me() -> User:
-    """The signed-in user (every view here requires one)."""
-    user: User = current_user._get_current_object()
-    return user
 
-
-def render_settings(status: int = 200, **forms: ServiceForm) -> ResponseReturnValue:
-    """The account page, with any submitted form shown back with its errors."""
-    user = me()
+def render_settings(**forms: ServiceForm) -> ResponseReturnValue:
+    """The account page, with a refused form shown back with its errors."""
+    user = signed_in_user(required=True)
     context = {
         "password_form": forms.get("password_form") or ChangePasswordForm(formdata=None),
         "delete_form": forms.get("delete_form") or DeleteAccountForm(formdata=None),
@@ -53,7 +61,41 @@ def render_settings(status: int = 200, **forms: ServiceForm) -> ResponseReturnVa
         "sessions": account_settings.active_sessions(user),
         "current_session_id": accounts.current_session_id(user),
     }
-    return render_template("account/settings.html", **context), status
+    return render_template("account/settings.html", **context)
+
+
+def refused(form: ServiceForm, section: str) -> ResponseReturnValue:
+    """Keep a refused form's messages and send the browser back to its section of the page.
+
+    The page that shows them is a GET of ``/account``: reloading it never posts again (the
+    refused form may be the one that deletes the account). Only messages are kept, never
+    what was typed: these forms hold passwords and files.
+    """
+
+    def cut(messages: Any) -> list[str]:
+        return [str(message)[:MESSAGE_LENGTH] for message in messages]
+
+    session[REFUSED_KEY] = {
+        "section": section,
+        "fields": {name: cut(f.errors) for name, f in form._fields.items() if f.errors},
+        "form": cut(form.form_errors),
+    }
+    return redirect(url_for("account.settings", _anchor=section), 303)
+
+
+def refused_forms() -> dict[str, ServiceForm]:
+    """The refused form kept by ``refused`` (once), with its messages back on its fields."""
+    kept = session.pop(REFUSED_KEY, None)
+    if not isinstance(kept, dict) or kept.get("section") not in SECTIONS:
+        return {}
+    name, form_class = SECTIONS[kept["section"]]
+    form = form_class(formdata=None)
+    for field_name, messages in kept.get("fields", {}).items():
+        if field_name in form._fields:
+            form._fields[field_name].errors = list(messages)
+    form.form_errors.extend(kept.get("form", []))
+    form._errors = None  # WTForms caches ``errors``; let it be recomputed.
+    return {name: form}
 
 
 def sign_out_here() -> None:
@@ -65,32 +107,35 @@ def sign_out_here() -> None:
 @bp.get("/account")
 @login_required
 def settings() -> ResponseReturnValue:
-    """Sessions, password, export and import, deletion."""
-    return render_settings()
+    """Sessions, password, export and import, deletion (and a refused form's messages)."""
+    return render_settings(**refused_forms())
 
 
 @bp.post("/account/timezone")
 @login_required
 def change_timezone() -> ResponseReturnValue:
     """Choose the zone dates are shown in; an unknown zone is 422 with the form kept."""
+    user = signed_in_user(required=True)
     form = TimezoneForm()
     if form.validate_on_submit():
         try:
-            account_settings.change_timezone(me(), form.timezone.data or "")
+            account_settings.change_timezone(user, form.timezone.data or "")
         except ValidationFailed as error:
             form.attach(error)
         else:
-            flash(f"Dates are now shown in {me().timezone} time.", "success")
+            flash(f"Dates are now shown in {user.timezone} time.", "success")
             return redirect(url_for("account.settings"))
-    return render_settings(422, timezone_form=form)
+    # Shown again at once (422), not redirected: sending it again changes nothing for good.
+    return make_response(render_settings(timezone_form=form), 422)
 
 
 @bp.post("/account/sessions/<int:session_id>/delete")
 @login_required
 def end_session(session_id: int) -> ResponseReturnValue:
     """Sign one of the user's own devices out; anyone else's session is 404."""
-    this_device = session_id == accounts.current_session_id(me())
-    if not account_settings.end_session_of(me(), session_id):
+    user = signed_in_user(required=True)
+    this_device = session_id == accounts.current_session_id(user)
+    if not account_settings.end_session_of(user, session_id):
         abort(404)
     if this_device:
         sign_out_here()
@@ -104,7 +149,7 @@ def end_session(session_id: int) -> ResponseReturnValue:
 @login_required
 def end_other_sessions() -> ResponseReturnValue:
     """Sign out every device but this one."""
-    ended = accounts.end_other_sessions(me())
+    ended = accounts.end_other_sessions(signed_in_user(required=True))
     flash(f"Signed out everywhere else ({ended} session(s) ended).", "success")
     return redirect(url_for("account.settings"))
 
@@ -117,14 +162,16 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             account_settings.change_password(
-                me(), form.current_password.data or "", form.password.data or ""
+                signed_in_user(required=True),
+                form.current_password.data or "",
+                form.password.data or "",
             )
         except ValidationFailed as error:
             form.attach(error)
         else:
             flash("Your password is changed; every other device is signed out.", "success")
             return redirect(url_for("account.settings"))
-    return render_settings(422, password_form=form)
+    return refused(form, "change-password")
 
 
 @bp.post("/account/delete")
@@ -134,21 +181,21 @@ def delete_account() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            account_settings.delete_account(me(), form.password.data or "")
+            account_settings.delete_account(signed_in_user(required=True), form.password.data or "")
         except ValidationFailed as error:
             form.attach(error)
         else:
             sign_out_here()
             flash("Your account and all its entries are deleted.", "success")
             return redirect(url_for("journal.index"))
-    return render_settings(422, delete_form=form)
+    return refused(form, "delete-account")
 
 
 @bp.get("/account/export")
 @login_required
 def export() -> Response:
     """All the user's entries as a JSON file to download."""
-    user = me()
+    user = signed_in_user(required=True)
     document = transfer.export_document(user)
     filename = f"journal-export-{user.username}-{utcnow():%Y-%m-%d}.json"
     return Response(
@@ -173,11 +220,14 @@ def _import_for_signed_in() -> ResponseReturnValue:
     form = ImportForm()
     if form.validate_on_submit():
         try:
-            parsed = transfer.parse_import(form.file.data.read(), me().timezone)
-            report = transfer.import_entries(me(), parsed)
+            user = signed_in_user(required=True)
+            parsed = transfer.parse_import(
+                form.file.data.read(), current_app.config["IMPORT_MAX_ENTRIES"], user.timezone
+            )
+            report = transfer.import_entries(user, parsed, current_app.config["IMPORT_MAX_SECONDS"])
         except transfer.ImportRefused as error:
             form.attach(ValidationFailed.on("file", f"Nothing was imported: {error}"))
         else:
             flash(report.summary(), "success")
             return redirect(url_for("account.settings"))
-    return render_settings(422, import_form=form)
+    return refused(form, "import")

@@ -12,8 +12,8 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response
 
-from journal.blueprints.api.problems import problem_response
 from journal.models import ApiToken, User
+from journal.problems import problem_response
 from journal.services import accounts, tokens
 
 REALM = "Journal API"
@@ -62,18 +62,6 @@ def token_auth_failed(status: int) -> Response:
     return problem_response(
         Unauthorized("Send Authorization: Bearer <token>; get a token from POST /api/v1/tokens.")
     )
-
-
-def api_user() -> User | None:
-    """The user the request's bearer token (or Basic credentials) named, else ``None``."""
-    user: User | None = token_auth.current_user()
-    return user
-
-
-def token_user() -> User:
-    """The user of a view that requires a token (``token_auth.login_required`` ran first)."""
-    user: User = token_auth.current_user()
-    return user
 
 
 def api_token() -> ApiToken:

@@ -11,10 +11,10 @@ from flask import current_app
 from sqlalchemy import Select, false
 
 from journal.blueprints.api import bp
-from journal.blueprints.api.auth import api_token, api_user, basic_auth, token_auth, token_user
-from journal.blueprints.api.problems import InvalidFields
+from journal.blueprints.api.auth import api_token, basic_auth, token_auth
 from journal.blueprints.api.schemas import (
     PER_PAGE_MAX,
+    TOTAL_COUNTED,
     EntryChangesSchema,
     EntryListQuerySchema,
     EntryPageSchema,
@@ -27,7 +27,8 @@ from journal.blueprints.api.schemas import (
 from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
-from journal.services import accounts, entries, entry_views, listings, tokens
+from journal.problems import InvalidFields
+from journal.services import accounts, entries, entry_views, listings, search, tokens
 from journal.services.entries import EntryInput
 from journal.services.entry_views import EntryView
 from journal.urls import external_url
@@ -37,8 +38,8 @@ PROBLEM = "application/problem+json"
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 BEARER_OR_ANONYMOUS: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]
 
-# Largest id the databases' integer keys can hold; a larger one cannot name an entry.
-ENTRY_ID = "<int(max=2147483647):entry_id>"
+# An entry id; ``int`` is bounded app-wide to what a row id can be (journal/converters.py).
+ENTRY_ID = "<int:entry_id>"
 
 
 def problem(status: int, description: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -125,7 +126,7 @@ def list_entries(
     Anonymous callers see public entries; with a token, your private entries too.
     """
     per_page = min(per_page, PER_PAGE_MAX)
-    parts = filtered_entries(api_user(), q, tag, author)
+    parts = filtered_entries(token_auth.current_user(), q, tag, author)
     found = listings.paginate(parts, page, per_page, entry_views.fetch_views)
     next_url = None
     if found.has_next:
@@ -133,11 +134,13 @@ def list_entries(
             key: value for key, value in (("q", q), ("tag", tag), ("author", author)) if value
         }
         next_url = external_url("api.list_entries", page=page + 1, per_page=per_page, **filters)
+    total = search.count_up_to(parts, TOTAL_COUNTED)
     return {
         "items": found.items,
         "page": page,
         "per_page": per_page,
-        "total": sum(listings.count_rows(part) for part in parts),
+        "total": total.value,
+        "total_is_exact": total.exact,
         "next": next_url,
     }
 
@@ -150,7 +153,7 @@ def list_entries(
 @problem(401, "No valid bearer token")
 def new_entry(data: dict[str, Any]) -> tuple[EntryView, dict[str, str]]:
     """Write a new entry; it is private unless its visibility is public."""
-    user = token_user()
+    user = token_auth.current_user()
     try:
         entry = entries.create_entry(user, EntryInput(**data))
     except ValidationFailed as error:
@@ -167,7 +170,7 @@ def new_entry(data: dict[str, Any]) -> tuple[EntryView, dict[str, str]]:
 @problem(404, "No entry here that you may see")
 def show_entry(entry_id: int) -> EntryView:
     """Read one entry. Another user's private entry is 404, as on the pages."""
-    return entry_views.read_entry(entry_id, api_user())
+    return entry_views.read_entry(entry_id, token_auth.current_user())
 
 
 @bp.route(f"/entries/{ENTRY_ID}", methods=["PATCH"])
@@ -180,7 +183,7 @@ def show_entry(entry_id: int) -> EntryView:
 @problem(404, "No entry here that you may see")
 def edit_entry(changes: dict[str, Any], entry_id: int) -> EntryView:
     """Change some fields of your entry; the fields not sent stay as they are."""
-    user = token_user()
+    user = token_auth.current_user()
     entry = entries.get_entry_for_change(entry_id, user)
     changed = dataclasses.replace(entries.entry_input_of(entry), **changes)
     try:
@@ -199,7 +202,7 @@ def edit_entry(changes: dict[str, Any], entry_id: int) -> EntryView:
 @problem(404, "No entry here that you may see")
 def delete_entry(entry_id: int) -> None:
     """Delete your entry for good."""
-    entries.delete_entry(entries.get_entry_for_change(entry_id, token_user()))
+    entries.delete_entry(entries.get_entry_for_change(entry_id, token_auth.current_user()))
 
 
 # --- people ------------------------------------------------------------------------------

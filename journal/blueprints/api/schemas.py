@@ -19,6 +19,8 @@ from journal.urls import external_url
 
 PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
+# ``total`` counts this many entries at most, so a listing of millions costs a bounded count.
+TOTAL_COUNTED = 10_000
 # Far beyond any real journal, and small enough that the row offset never overflows a database.
 PAGE_MAX = 10_000_000
 PER_PAGE_HELP = f"default {PER_PAGE_DEFAULT}; more than {PER_PAGE_MAX} gives {PER_PAGE_MAX}"
@@ -101,7 +103,17 @@ class EntryPageSchema(Schema):
     items = fields.List(fields.Nested(EntrySchema), required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
-    total = fields.Integer(required=True, metadata={"description": "entries on all pages"})
+    total = fields.Integer(
+        required=True,
+        metadata={
+            "description": f"entries on all pages, counted up to {TOTAL_COUNTED:,}: "
+            f"when there are more, {TOTAL_COUNTED} and total_is_exact is false"
+        },
+    )
+    total_is_exact = fields.Boolean(
+        required=True,
+        metadata={"description": f"false when there are more than {TOTAL_COUNTED:,} entries"},
+    )
     next = fields.String(
         required=True,
         allow_none=True,

@@ -44,7 +44,13 @@ class LoginForm(FlaskForm):
     username = StringField(
         "Username or email",
         validators=[DataRequired(), Length(max=254)],
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+        # Signing in is all this page is for: the cursor starts in its first field.
+        render_kw={
+            "autocomplete": "username",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+            "autofocus": True,
+        },
     )
     password = password_field("Password")
     remember_me = BooleanField("Keep me signed in on this device")

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response as FlaskResponse
+from flask import (
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -21,9 +34,11 @@ from journal.exceptions import ValidationFailed
 from journal.extensions import limiter
 from journal.models import User
 from journal.services import accounts, password_reset
+from journal.wording import in_words
 
 LOGIN_FAILED = "Unknown username or email, or wrong password."
-TOO_MANY_SIGN_INS = "Too many failed sign-ins. Wait a minute, then try again."
+# The 429 page adds how long to wait, in words, from Retry-After.
+TOO_MANY_SIGN_INS = "Too many failed sign-ins."
 RESET_SENT = (
     "If an account has that address, a link to choose a new password is on its way. "
     "It works once, within an hour."
@@ -47,9 +62,29 @@ def login_failed(response: Response) -> bool:
     return response.status_code == 422
 
 
+def account_created(response: Response) -> bool:
+    """Only accounts actually created count towards the registration limit."""
+    return bool(g.get("account_created"))
+
+
+def registration_limited(limit: RequestLimit) -> FlaskResponse:
+    """The 429 answer to a registration: the form again, as typed (but for the passwords)."""
+    form = RegistrationForm()
+    wait = in_words(limit.window.reset_time - time.time())
+    form.form_errors.append(
+        f"Too many new accounts were made from your address. Try again in {wait}."
+    )
+    return make_response(render_template("auth/register.html", form=form), 429)
+
+
 def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, else ``None`` (no open redirects)."""
+    """``target`` when it is a path on this site, else ``None`` (no open redirects).
+
+    A control character (a carriage return, say) cannot go into a ``Location`` header.
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if not target.isprintable():
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -68,6 +103,8 @@ def sign_in(user: User, remember: bool = False) -> None:
 @limiter.limit(
     lambda: _setting("RATELIMIT_REGISTER_PER_ADDRESS"),
     methods=["POST"],
+    deduct_when=account_created,
+    on_breach=registration_limited,
     error_message="Too many new accounts from your address. Please try again later.",
 )
 def register() -> ResponseReturnValue:
@@ -81,6 +118,7 @@ def register() -> ResponseReturnValue:
         except ValidationFailed as error:
             form.attach(error)
         else:
+            g.account_created = True
             sign_in(user)
             flash(f"Welcome, {user.username}! Your journal is ready.", "success")
             return redirect(url_for("journal.index"))
@@ -138,7 +176,7 @@ def logout() -> ResponseReturnValue:
 @limiter.limit(
     lambda: _setting("RATELIMIT_RESET_PER_ADDRESS"),
     methods=["POST"],
-    error_message="Too many reset requests from your address. Please try again later.",
+    error_message="Too many reset requests from your address.",
 )
 def reset_password() -> ResponseReturnValue:
     """Mail a reset link; the answer is the same whether or not the address has an account."""
@@ -172,4 +210,6 @@ def reset_password_with_token(token: str) -> ResponseReturnValue:
             flash("Your password is changed. Sign in with it now.", "success")
             return redirect(url_for("auth.login"))
     status = 422 if form.errors else 200
-    return render_template("auth/reset_password.html", form=form, token=token), status
+    return render_template(
+        "auth/reset_password.html", form=form, token=token, username=user.username
+    ), status

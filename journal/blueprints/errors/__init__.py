@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("errors", __name__, template_folder="templates")
+bp = Blueprint("errors", __name__)
 
 from journal.blueprints.errors import handlers  # noqa: E402, F401

@@ -20,12 +20,14 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import Select
+from werkzeug.exceptions import HTTPException
 
-from journal.blueprints.errors.handlers import render_error
 from journal.blueprints.journal import bp
 from journal.blueprints.journal.forms import EntryForm
-from journal.exceptions import ValidationFailed
+from journal.error_pages import render_error
+from journal.exceptions import DatabaseUnavailable, EntryNotFound, NotAllowed, ValidationFailed
 from journal.feeds import FEED_TYPE, atom_feed
+from journal.identity import signed_in_user
 from journal.models import Entry, User
 from journal.services import entries, entry_views, listings
 from journal.services import search as full_text
@@ -33,12 +35,6 @@ from journal.services.entry_views import EntryCard
 from journal.services.listings import Page
 
 FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
-
-
-def viewer() -> User | None:
-    """The signed-in user, or ``None`` for an anonymous visitor."""
-    user: User | None = current_user if current_user.is_authenticated else None
-    return user
 
 
 # More digits than this is a page no listing reaches (and an offset the database refuses).
@@ -86,7 +82,7 @@ def listing(query: Select[Entry]) -> Page[EntryCard]:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Signed in: your own journal, private and public. Signed out: what people shared."""
-    reader = viewer()
+    reader = signed_in_user()
     if reader is None:
         page = listing(listings.visible_entries(None))
     else:
@@ -105,7 +101,7 @@ def explore() -> ResponseReturnValue:
 def user_page(username: str) -> ResponseReturnValue:
     """One person's entries that the viewer may see; an unknown name is 404."""
     author = listings.get_user(username)
-    page = listing(listings.entries_by(viewer(), author))
+    page = listing(listings.entries_by(signed_in_user(), author))
     return render_template("journal/user.html", author=author, page=page)
 
 
@@ -117,7 +113,7 @@ def tag_page(tag: str) -> ResponseReturnValue:
     """
     if not entries.is_tag_name(tag.lower()):
         abort(404)
-    page = listing(listings.entries_tagged(viewer(), tag))
+    page = listing(listings.entries_tagged(signed_in_user(), tag))
     return render_template("journal/tag.html", tag=tag.lower(), page=page)
 
 
@@ -127,9 +123,11 @@ def search() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()
     page: Page[EntryCard] | None = None
     snippets: dict[int, Markup] = {}
+    matched: full_text.Count | None = None
     if query:
+        parts = listings.search_entries(signed_in_user(), query)
         page = listings.paginate(
-            listings.search_entries(viewer(), query),
+            parts,
             page_number(),
             current_app.config["ENTRIES_PER_PAGE"],
             entry_views.fetch_cards,
@@ -137,7 +135,13 @@ def search() -> ResponseReturnValue:
         if not page.items and page.number > 1:
             abort(404)
         snippets = full_text.snippets([card.id for card in page.items], query)
-    return render_template("journal/search.html", query=query, page=page, snippets=snippets)
+        if page.number == 1 and not page.has_next:
+            matched = full_text.Count(len(page.items), exact=True)  # all on this page
+        elif page.items:
+            matched = full_text.count_up_to(parts, full_text.MATCHES_COUNTED)
+    return render_template(
+        "journal/search.html", query=query, page=page, snippets=snippets, matched=matched
+    )
 
 
 def feed_response(author: User | None) -> Response:
@@ -172,14 +176,24 @@ def new_entry() -> ResponseReturnValue:
             flash("Entry saved.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200
-    return render_template("journal/edit.html", form=form, entry=None), status
+    return render_template("journal/edit.html", form=form, entry_id=None), status
 
 
 @bp.get("/entries/<int:entry_id>")
 def show_entry(entry_id: int) -> ResponseReturnValue:
     """One entry, if the viewer may see it (another's private entry is 404)."""
-    entry = entry_views.read_entry(entry_id, viewer())
+    entry = entry_views.read_entry(entry_id, signed_in_user())
     return render_template("journal/entry.html", entry=entry)
+
+
+def writing_again(error: HTTPException, message: str) -> ResponseReturnValue:
+    """The writing form as it was posted, with ``message`` on top and ``error``'s status."""
+    form = EntryForm(formdata=request.form, meta={"csrf": True})
+    form.form_errors.append(message)
+    entry_id = (request.view_args or {}).get("entry_id")
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    page = render_template("journal/edit.html", form=form, entry_id=entry_id)
+    return page, error.code or 400, headers
 
 
 @bp.errorhandler(CSRFError)
@@ -194,17 +208,34 @@ def form_expired(error: CSRFError) -> ResponseReturnValue:
         signed_in or request.endpoint == "journal.new_entry"
     ):
         return render_error(error)
-    form = EntryForm(formdata=request.form, meta={"csrf": True})
-    form.form_errors.append(
+    if request.view_args and "entry_id" in request.view_args:
+        try:
+            entries.get_entry_for_change(request.view_args["entry_id"], current_user)
+        except (EntryNotFound, NotAllowed) as refused:
+            # The entry rules answer first (404, 403): an error handler's own error is a 500.
+            return render_error(refused)
+    return writing_again(
+        error,
         "This form had expired, so nothing was saved. Your text is below: press Save again."
         if signed_in
         else "You are signed out, so nothing was saved. Your text is below: sign in "
-        "(in another tab), then press Save again."
+        "(in another tab), then press Save again.",
     )
-    entry = None
-    if request.view_args and "entry_id" in request.view_args:
-        entry = entries.get_entry_for_change(request.view_args["entry_id"], current_user)
-    return render_template("journal/edit.html", form=form, entry=entry), 400
+
+
+@bp.errorhandler(DatabaseUnavailable)
+def not_saved(error: DatabaseUnavailable) -> ResponseReturnValue:
+    """A write the database could not take (locked, full, down): 503, the form kept.
+
+    The database is not asked again: the form comes back from what was posted.
+    """
+    if request.method != "POST" or request.endpoint not in FORM_ENDPOINTS:
+        return render_error(error)
+    return writing_again(
+        error,
+        "The journal could not save just now, so nothing was saved. Your text is below: "
+        "press Save again in a minute.",
+    )
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -222,7 +253,7 @@ def edit_entry(entry_id: int) -> ResponseReturnValue:
             flash("Entry updated.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200
-    return render_template("journal/edit.html", form=form, entry=entry), status
+    return render_template("journal/edit.html", form=form, entry_id=entry.id), status
 
 
 @bp.post("/entries/<int:entry_id>/delete")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
-page_bp = Blueprint("api_docs_page", __name__, template_folder="templates", url_prefix="/api/v1")
+from journal.blueprints.api_reference import bp
 
 METHODS = ("get", "post", "put", "patch", "delete")
 CONSTRAINTS = (
@@ -134,7 +134,7 @@ def operations_of(spec: dict[str, Any]) -> list[Operation]:
     return found
 
 
-@page_bp.get("/docs")
+@bp.get("/docs")
 def reference() -> ResponseReturnValue:
     """The API reference as a page."""
     api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
@@ -143,5 +143,5 @@ def reference() -> ResponseReturnValue:
         name: fields_of(schema) for name, schema in spec["components"].get("schemas", {}).items()
     }
     return render_template(
-        "api/docs.html", spec=spec, operations=operations_of(spec), schemas=schemas
+        "api_reference/reference.html", spec=spec, operations=operations_of(spec), schemas=schemas
     )

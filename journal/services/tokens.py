@@ -15,7 +15,12 @@ TOKEN_LIFETIME = timedelta(days=30)
 
 
 def hash_token(token: str) -> str:
-    """The stored form of a token: only its SHA-256, so a database leak hands out no tokens."""
+    """The stored form of an API or session token: only its SHA-256, so a leak hands out none.
+
+    The one hash of both kinds of token. ``surrogatepass`` gives the same digest as plain
+    UTF-8 for every token ever issued, and a forged token holding a lone surrogate finds
+    no row instead of raising.
+    """
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 

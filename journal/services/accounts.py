@@ -16,7 +16,7 @@ from journal.extensions import db
 from journal.models import User, UserSession, utcnow
 from journal.services.passwords import check_password, hash_password, password_problems
 from journal.services.storable import is_storable
-from journal.services.tokens import hash_token
+from journal.services.tokens import end_tokens_of, hash_token
 
 USERNAME_TAKEN = "That username is already taken."
 EMAIL_TAKEN = "An account with that email already exists."
@@ -175,7 +175,11 @@ def end_session(token: str) -> None:
 
 
 def end_other_sessions(user: User) -> int:
-    """End every session of the user but the current one; returns how many ended."""
+    """End every session of the user but the current one, and every API token of theirs.
+
+    Returns how many sessions ended. Password changes call this too.
+    """
+    end_tokens_of(user)
     statement = delete(UserSession).where(UserSession.user_id == user.id)
     if user.session_token is not None:
         statement = statement.where(UserSession.token_hash != hash_token(user.session_token))

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import Select, false
 
 from journal.blueprints.api import bp
@@ -75,7 +75,8 @@ def new_token() -> dict[str, Any]:
 
     Send them with HTTP Basic authentication. The token is valid for 30 days.
     """
-    token, record = tokens.issue_token(basic_auth.current_user())
+    client = request.headers.get("User-Agent", "")
+    token, record = tokens.issue_token(basic_auth.current_user(), client)
     return {"token": token, "expires_at": record.expires_at}
 
 

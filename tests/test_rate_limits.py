@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -207,3 +208,78 @@ def test_429_page_for_an_hourly_limit_says_minutes_or_hours(app_factory, user):
     assert response.status_code == 429
     assert 3500 < int(response.headers["Retry-After"]) <= 3600
     assert "You can try again in 1 hour." in text_of(response)
+
+
+# --- one limiter for every password check: the sign-in form and POST /api/v1/tokens ------
+
+
+def api_token(client, username="alice", password=PASSWORD, address="203.0.113.1"):
+    client.environ_base["REMOTE_ADDR"] = address
+    basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return client.post("/api/v1/tokens", headers={"Authorization": f"Basic {basic}"})
+
+
+def assert_sign_ins_limited(app, address="198.51.100.99"):
+    """The right password is refused on both ways in, each in its own format."""
+    page = login(app.test_client(), address=address)
+    assert page.status_code == 429
+    assert int(page.headers["Retry-After"]) > 0
+    api = api_token(app.test_client(), address=address)
+    assert api.status_code == 429
+    assert api.mimetype == "application/problem+json"
+    assert api.get_json()["status"] == 429
+    assert int(api.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(("on_the_web", "through_the_api"), [(5, 0), (4, 1), (1, 4), (0, 5)])
+def test_failed_passwords_count_together_per_account(app, user, on_the_web, through_the_api):
+    addresses = (f"198.51.100.{n}" for n in range(10))
+    for _ in range(on_the_web):
+        assert fail_login(app.test_client(), address=next(addresses)).status_code == 422
+    for _ in range(through_the_api):
+        response = api_token(app.test_client(), password=WRONG, address=next(addresses))
+        assert response.status_code == 401
+    assert_sign_ins_limited(app)
+    # Another account is not affected.
+    assert api_token(app.test_client(), "bob", address="198.51.100.97").status_code == 401
+
+
+def test_failed_passwords_count_together_per_address(app_factory, make_user):
+    app = app_factory(API_TOKEN_RATE_LIMIT="100 per minute")
+    make_user("alice")
+    client = app.test_client()
+    for n in range(10):
+        assert fail_login(client, username=f"nobody{n}").status_code == 422
+        response = api_token(client, username=f"noone{n}", password=WRONG)
+        assert response.status_code == 401
+    assert_sign_ins_limited(app, address="203.0.113.1")
+    assert api_token(app.test_client(), address="192.0.2.7").status_code == 201
+
+
+def test_the_api_accepts_the_email_address_as_the_same_account(app, user):
+    for n in range(5):
+        response = api_token(app.test_client(), "Alice@Example.org", WRONG, f"198.51.100.{n}")
+        assert response.status_code == 401
+    assert_sign_ins_limited(app)
+
+
+def test_tokens_asked_for_with_the_right_password_do_not_count(app_factory, user):
+    app = app_factory(API_TOKEN_RATE_LIMIT="100 per minute")
+    for _ in range(8):
+        assert api_token(app.test_client()).status_code == 201
+    assert login(app.test_client()).status_code == 302
+
+
+@pytest.mark.slow
+def test_web_and_api_failures_count_together_across_instances_in_redis(
+    app_factory, monkeypatch, redis_url, user
+):
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", redis_url)
+    first, second = app_factory(), app_factory()
+    for n in range(3):
+        assert fail_login(first.test_client(), address=f"198.51.100.{n}").status_code == 422
+    for n in range(2):
+        response = api_token(second.test_client(), password=WRONG, address=f"198.51.100.{10 + n}")
+        assert response.status_code == 401
+    assert_sign_ins_limited(first)
+    assert_sign_ins_limited(second, address="198.51.100.98")

@@ -28,6 +28,7 @@ from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
 from journal.problems import InvalidFields
+from journal.rate_limits import sign_in_limits
 from journal.services import accounts, entries, entry_views, listings, search, tokens
 from journal.services.entries import EntryInput
 from journal.services.entry_views import EntryView
@@ -64,12 +65,13 @@ def token_rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @bp.route("/tokens", methods=["POST"])
+@sign_in_limits
 @token_rate_limited
 @basic_auth.login_required
 @bp.doc(security=[{"basicAuth": []}])
 @bp.response(201, TokenSchema)
 @problem(401, "Wrong or missing username and password")
-@problem(429, "Too many tokens asked for; see Retry-After")
+@problem(429, "Too many tokens asked for, or too many failed sign-ins; see Retry-After")
 def new_token() -> dict[str, Any]:
     """Get a bearer token for your username (or email) and password.
 

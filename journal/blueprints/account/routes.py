@@ -95,9 +95,13 @@ def refused_forms() -> dict[str, ServiceForm]:
 
 
 def sign_out_here() -> None:
-    """Forget the signed-in user in this browser (the session record is already gone)."""
-    logout_user()
+    """Forget the signed-in user in this browser (the session record is already gone).
+
+    Clear first: logout_user then marks the remember-me cookie for deletion in the session,
+    and Flask-Login expires that cookie in the browser on the way out.
+    """
     session.clear()
+    logout_user()
 
 
 @bp.get("/account")

@@ -136,8 +136,10 @@ def logout() -> ResponseReturnValue:
     # CSRFProtect has already refused a POST without a valid token. A signed-in user
     # always carries a session token: the user loader and sign_in both set it.
     accounts.end_session(current_user.session_token)
-    logout_user()
+    # Clear first: logout_user then marks the remember-me cookie for deletion in the session,
+    # and Flask-Login expires that cookie in the browser on the way out.
     session.clear()
+    logout_user()
     flash("You are signed out.", "success")
     return redirect(url_for("journal.index"))
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from flask import current_app, request
-from limits import parse_many
+from limits import RateLimitItem, parse_many
 from werkzeug.wrappers import Response
 
 from journal.extensions import limiter
@@ -49,7 +49,7 @@ def sign_in_account_key() -> str:
     Username and email of one account share the key, whichever way the attempt came in.
     """
     login = sign_in_login().strip().lower()
-    user = accounts.find_user(login) if login and "\x00" not in login else None
+    user = accounts.find_user(login) if login else None
     return f"account:{user.id}" if user is not None else f"login:{login}"
 
 
@@ -86,23 +86,31 @@ def sign_in_limits(view: Callable[P, R]) -> Callable[P, R]:
 # --- writing entries ----------------------------------------------------------------------
 
 
+def _entry_write_limits(user: User) -> list[tuple[RateLimitItem, str, str]]:
+    """Each ``ENTRY_WRITE_LIMIT`` item with its storage key parts (per account)."""
+    key = f"account:{user.id}"
+    return [(item, "entry-write", key) for item in parse_many(_setting("ENTRY_WRITE_LIMIT"))]
+
+
 def entry_write_wait(user: User) -> int:
-    """Count one entry written by ``user``; 0 when allowed, else seconds until it would be.
+    """0 when ``user`` may write an entry now, else the seconds until they may.
 
     ``ENTRY_WRITE_LIMIT`` (for example ``"60 per minute"``) is per account and shared by
-    the writing form and the API. A refused attempt is not counted.
+    the writing form and the API. Only entries written count (``count_entry_written``).
     """
     if not limiter.enabled:
         return 0
     strategy = limiter.limiter
     wait = 0
-    for item in parse_many(_setting("ENTRY_WRITE_LIMIT")):
-        key = ("entry-write", f"account:{user.id}")
+    for item, *key in _entry_write_limits(user):
         if not strategy.test(item, *key):
             reset_at = strategy.get_window_stats(item, *key).reset_time
             wait = max(wait, math.ceil(reset_at - time.time()), 1)
-    if wait:
-        return wait
-    for item in parse_many(_setting("ENTRY_WRITE_LIMIT")):
-        strategy.hit(item, "entry-write", f"account:{user.id}")
-    return 0
+    return wait
+
+
+def count_entry_written(user: User) -> None:
+    """Count one entry that ``user`` wrote against ``ENTRY_WRITE_LIMIT``."""
+    if limiter.enabled:
+        for item, *key in _entry_write_limits(user):
+            limiter.limiter.hit(item, *key)

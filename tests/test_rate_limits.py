@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 
-from journal.models import User
+from journal.models import Entry, User
 from journal.wording import in_words
 from tests.helpers import PASSWORD, count, post_form, text_of
 
@@ -283,3 +283,97 @@ def test_web_and_api_failures_count_together_across_instances_in_redis(
         assert response.status_code == 401
     assert_sign_ins_limited(first)
     assert_sign_ins_limited(second, address="198.51.100.98")
+
+
+# --- writing entries: per account, the writing form and the API together --------------------
+
+
+def write_on_the_web(client, title="Limited day", body="Words I do not want to lose.", tags=""):
+    return post_form(client, "/entry", title=title, body=body, tags=tags, visibility="private")
+
+
+def write_through_the_api(client, token, title="Limited day"):
+    return client.post(
+        "/api/v1/entries",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"title": title, "body": "Words."},
+    )
+
+
+def signed_in_client(app, username="alice"):
+    client = app.test_client()
+    assert post_form(client, "/login", username=username, password=PASSWORD).status_code == 302
+    return client
+
+
+def bearer_token(app, username="alice"):
+    basic = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+    response = app.test_client().post("/api/v1/tokens", headers={"Authorization": f"Basic {basic}"})
+    return response.get_json()["token"]
+
+
+def test_the_writing_form_is_limited_and_keeps_what_was_typed(app_factory, user):
+    app = app_factory(ENTRY_WRITE_LIMIT="2 per minute")
+    client = signed_in_client(app)
+    assert [write_on_the_web(client).status_code for _ in range(2)] == [302, 302]
+    response = write_on_the_web(client, "Third of the day", "A body typed with care.")
+    assert response.status_code == 429
+    wait = int(response.headers["Retry-After"])
+    assert 0 < wait <= 60
+    page = BeautifulSoup(text_of(response), "html.parser")
+    assert page.select_one("input[name=title]")["value"] == "Third of the day"
+    assert page.select_one("textarea[name=body]").get_text().strip() == "A body typed with care."
+    assert re.search(r"wait \d+ seconds?, then save again", page.get_text(" "))
+    assert count(app, Entry) == 2
+
+
+def test_the_form_and_the_api_count_together_per_account(app_factory, make_user):
+    app = app_factory(ENTRY_WRITE_LIMIT="3 per minute")
+    make_user("alice")
+    make_user("bob")
+    client, token = signed_in_client(app), bearer_token(app)
+    assert write_on_the_web(client).status_code == 302
+    assert [write_through_the_api(app.test_client(), token).status_code for _ in range(2)] == [
+        201,
+        201,
+    ]
+    api = write_through_the_api(app.test_client(), token)
+    assert api.status_code == 429
+    assert api.mimetype == "application/problem+json"
+    assert int(api.headers["Retry-After"]) > 0
+    assert write_on_the_web(client).status_code == 429
+    # Another account writes on.
+    assert write_through_the_api(app.test_client(), bearer_token(app, "bob")).status_code == 201
+    assert count(app, Entry) == 4
+
+
+@pytest.mark.parametrize("refused", [{"title": ""}, {"title": "x" * 201}, {"tags": "Not A Tag!"}])
+def test_entries_refused_for_their_content_do_not_count(app_factory, user, refused):
+    app = app_factory(ENTRY_WRITE_LIMIT="2 per minute")
+    client, token = signed_in_client(app), bearer_token(app)
+    for _ in range(3):
+        assert write_on_the_web(client, **{"title": "Day", **refused}).status_code == 422
+        api = app.test_client().post(
+            "/api/v1/entries",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"title": "Day", "body": "Words.", **refused, "tags": [refused.get("tags", "ok")]},
+        )
+        assert api.status_code == 422
+    assert write_through_the_api(app.test_client(), token).status_code == 201
+    assert write_on_the_web(client).status_code == 302
+    assert write_on_the_web(client).status_code == 429
+
+
+def test_the_default_entry_limit_is_generous(app):
+    assert app.config["ENTRY_WRITE_LIMIT"] == "60 per minute"
+
+
+@pytest.mark.slow
+def test_entry_limits_count_across_instances_in_redis(app_factory, monkeypatch, redis_url, user):
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", redis_url)
+    first = app_factory(ENTRY_WRITE_LIMIT="2 per minute")
+    second = app_factory(ENTRY_WRITE_LIMIT="2 per minute")
+    assert write_on_the_web(signed_in_client(first)).status_code == 302
+    assert write_through_the_api(second.test_client(), bearer_token(second)).status_code == 201
+    assert write_on_the_web(signed_in_client(first)).status_code == 429
+    assert write_through_the_api(second.test_client(), bearer_token(second)).status_code == 429

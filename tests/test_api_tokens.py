@@ -112,7 +112,7 @@ def test_account_page_lists_tokens_with_client_created_and_last_use(app, user):
     assert rows[0][0].startswith("Firefox on Linux")
     assert firefox in rows[0][0]
     assert rows[0][1:3] == ["2 Mar 2026, 09:00 UTC", "2 Mar 2026, 11:00 UTC"]
-    assert rows[1][0].startswith(CURL)
+    assert rows[1][0] == CURL
     assert rows[1][1:3] == ["2 Mar 2026, 09:00 UTC", "Never"]
 
 

@@ -147,7 +147,7 @@ def test_another_users_token_is_404_and_stays(app, make_user):
     make_user("bob")
     bobs = new_token(app, "bob")
     client = sign_in(app)
-    for token_id in (token_ids(app, "bob")[0], 999999):
+    for token_id in (token_ids(app, "bob")[0], 999999, 2**31, 10**20):
         response = post_form(client, f"/account/tokens/{token_id}/delete", form_page="/account")
         assert response.status_code == 404
     assert reads_private_entries(app, bobs)

@@ -127,7 +127,8 @@ def end_session(session_id: int) -> ResponseReturnValue:
     return redirect(url_for("account.settings"))
 
 
-@bp.post("/account/tokens/<int:token_id>/delete")
+# The largest id an integer key holds: a larger one names no token (404, not a database error).
+@bp.post("/account/tokens/<int(max=2147483647):token_id>/delete")
 @login_required
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of the user's own API tokens; anyone else's token is 404."""

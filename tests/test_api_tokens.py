@@ -116,6 +116,12 @@ def test_account_page_lists_tokens_with_client_created_and_last_use(app, user):
     assert rows[1][1:3] == ["2 Mar 2026, 09:00 UTC", "Never"]
 
 
+def test_a_client_name_is_stored_without_nul_and_cut_to_200_characters(app, user):
+    new_token(app, user_agent="curl/8.5.0\x00 " + "x" * 300)
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.client)) == "curl/8.5.0 " + "x" * 189
+
+
 def test_an_account_without_tokens_says_how_to_get_one(app, user):
     page = text_of(sign_in(app).get("/account"))
     assert "No API tokens" in page

@@ -43,7 +43,8 @@ def issue_token(user: User, client: str = "") -> tuple[str, ApiToken]:
         user_id=user.id,
         created_at=now,
         expires_at=now + TOKEN_LIFETIME,
-        client=client[:200],
+        # A header may carry a NUL, which no database stores; the rest still names it.
+        client=client.replace("\x00", "")[:200],
     )
     db.session.add(record)
     db.session.commit()

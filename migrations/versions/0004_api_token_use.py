@@ -1,7 +1,7 @@
 """API tokens remember which client asked for them and when they were last used.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 01:00:00
 
 Both columns are shown on the account page, beside a button that revokes the token.
@@ -13,13 +13,16 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
+# Should SQLite rebuild the table, it keeps AUTOINCREMENT (ids never reused, revision 0003).
+KEEP_AUTOINCREMENT = {"sqlite_autoincrement": True}
+
 
 def upgrade():
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+    with op.batch_alter_table('api_tokens', schema=None, table_kwargs=KEEP_AUTOINCREMENT) as batch_op:
         batch_op.add_column(sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(
             sa.Column('client', sa.String(length=200), server_default='', nullable=False)
@@ -27,6 +30,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+    with op.batch_alter_table('api_tokens', schema=None, table_kwargs=KEEP_AUTOINCREMENT) as batch_op:
         batch_op.drop_column('client')
         batch_op.drop_column('last_used_at')

@@ -74,7 +74,11 @@ class UserSession(Model):
 
 
 class ApiToken(Model):
-    """A bearer token for the JSON API; only its hash is stored."""
+    """A bearer token for the JSON API; only its hash is stored.
+
+    ``client`` is the User-Agent that asked for it and ``last_used_at`` when it last
+    authenticated a request (refreshed at most once a minute), for the account page.
+    """
 
     __tablename__ = "api_tokens"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused (migration 0003)
@@ -84,5 +88,7 @@ class ApiToken(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    client: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     user: Mapped[User] = relationship()

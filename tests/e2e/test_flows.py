@@ -43,7 +43,7 @@ def test_register_sign_in_write_read_and_sign_out(visitor: Visitor) -> None:
     )
 
     page.get_by_role("link", name="Journal", exact=True).click()
-    expect(page).to_have_title("Latest entries · Journal")
+    expect(page).to_have_title("Your journal · Journal")
     card = page.locator(".entry-card").filter(has_text="Day at the beach")
     expect(card).to_have_count(1)
     expect(card.locator(".author")).to_have_text("maya")
@@ -124,7 +124,7 @@ def test_private_entry_is_not_visible_to_another_user(
 
     jonas = another_visitor()
     jonas.register("jonas")
-    jonas.goto("/")
+    jonas.goto("/explore")
     expect(jonas.page.locator(".entry-card h2")).to_have_text(["Open letter"])
     expect(jonas.page.get_by_text("My secret plans")).to_have_count(0)
     jonas.goto(f"/entries/{secret}", status=404)

@@ -115,8 +115,8 @@ def test_editor_names_its_draft_by_person_and_entry(
     signed_in: FlaskClient, user: User, make_entry: Callable[..., int]
 ) -> None:
     entry_id = make_entry(user)
-    new = soup(signed_in.get("/entry")).select_one("form[data-editor]")
-    edit = soup(signed_in.get(f"/entries/{entry_id}/edit")).select_one("form[data-editor]")
+    new = soup(signed_in.get("/entry")).select_one("[data-editor]")
+    edit = soup(signed_in.get(f"/entries/{entry_id}/edit")).select_one("[data-editor]")
     assert new["data-draft-key"] == f"journal-draft:{user.id}:new"
     assert new["data-saved-at"] == ""
     assert edit["data-draft-key"] == f"journal-draft:{user.id}:{entry_id}"

@@ -40,7 +40,8 @@
       var target = event.target;
       if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
       var form = target instanceof HTMLTextAreaElement ? target.form : null;
-      if (!form && target instanceof Element) form = target.closest("form[data-editor]");
+      var editor = !form && target instanceof Element ? target.closest("[data-editor]") : null;
+      if (editor) form = editor.querySelector("form");
       if (!form) return;
       event.preventDefault();
       form.requestSubmit();
@@ -70,7 +71,7 @@
     });
   }
 
-  // --- the entry editor: <form data-editor> (edit.html) ---------------------------------
+  // --- the entry editor: <section data-editor> around its form (edit.html) --------------
 
   var DRAFT_PREFIX = "journal-draft:";
   var PENDING_SAVE = "journal-draft-pending";
@@ -160,12 +161,12 @@
   }
 
   // Write / Preview: the preview comes from the server's own renderer (POST /preview).
-  function previewSwitch(form, area) {
+  function previewSwitch(root, form, area) {
     var toolbar = form.querySelector("[data-editor-toolbar]");
     var section = form.querySelector("[data-editor-preview]");
     var content = form.querySelector("[data-editor-preview-content]");
     var field = area.closest(".field");
-    var url = form.getAttribute("data-preview-url");
+    var url = root.getAttribute("data-preview-url");
     var token = form.querySelector("input[name=csrf_token]");
     if (!toolbar || !section || !content || !field || !url || !token || !window.fetch) return;
     var buttons = toolbar.querySelectorAll("[data-editor-mode]");
@@ -288,9 +289,9 @@
 
   // The draft: kept in this browser every few seconds while typing, offered back when the
   // form opens (after a crash or a closed tab), forgotten once the entry is saved.
-  function localDraft(form) {
-    var key = form.getAttribute("data-draft-key");
-    var saved = Date.parse(form.getAttribute("data-saved-at") || "") || 0;
+  function localDraft(root, form) {
+    var key = root.getAttribute("data-draft-key");
+    var saved = Date.parse(root.getAttribute("data-saved-at") || "") || 0;
     var initial = formState(form);
     var submitting = false;
     var offered = null;
@@ -317,7 +318,7 @@
       offered.className = "draft-offer";
       offered.setAttribute("role", "status");
       var question = document.createElement("p");
-      question.textContent = "Restore your unsaved draft from " + draftTime(draft.savedAt, form.getAttribute("data-timezone")) + "?";
+      question.textContent = "Restore your unsaved draft from " + draftTime(draft.savedAt, root.getAttribute("data-timezone")) + "?";
       var restore = document.createElement("button");
       restore.type = "button";
       restore.className = "button button-small button-primary";
@@ -405,14 +406,15 @@
     });
   }
 
-  function entryEditor(form) {
-    var area = form.elements.namedItem("body");
+  function entryEditor(root) {
+    var form = root.querySelector("form");
+    var area = form && form.elements.namedItem("body");
     if (!(area instanceof HTMLTextAreaElement)) return;
     wordCounter(area);
     growWithText(area);
     fontToggle(form, area);
-    previewSwitch(form, area);
-    localDraft(form);
+    previewSwitch(root, form, area);
+    localDraft(root, form);
   }
 
   // Registration learns the browser's time zone, so dates read right from the first page.
@@ -450,7 +452,7 @@
     browserTimezone();
     focusableScrollers();
     dismissibleFlashes();
-    document.querySelectorAll("form[data-editor]").forEach(entryEditor);
+    document.querySelectorAll("[data-editor]").forEach(entryEditor);
     forgetDraftsOnSignOut();
     confirmations();
     submitShortcut();

@@ -32,7 +32,6 @@ from journal.markdown import render_markdown
 from journal.models import Entry, User
 from journal.services import entries, entry_views, listings
 from journal.services import search as full_text
-from journal.services.entries import BODY_MAX
 from journal.services.entry_views import EntryCard
 from journal.services.listings import Page
 
@@ -174,8 +173,8 @@ def preview_page(
 ) -> ResponseReturnValue:
     """The editor with everything typed kept and the body rendered below it; nothing saved."""
     body = form.body.data or ""
-    if len(body) > BODY_MAX:
-        form.body.errors = [f"Write at most {BODY_MAX:,} characters to see a preview."]
+    if len(body) > entries.BODY_MAX:
+        form.body.errors = [f"Write at most {entries.BODY_MAX:,} characters to see a preview."]
         page = render_template("journal/edit.html", form=form, entry_id=entry_id, saved_at=saved_at)
         return page, 422
     preview = Markup(render_markdown(body))  # noqa: S704  (sanitised by nh3)
@@ -193,7 +192,7 @@ def preview() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         abort(401)
     body = request.form.get("body", "")
-    if len(body) > BODY_MAX:
+    if len(body) > entries.BODY_MAX:
         abort(413)
     return Response(render_markdown(body), mimetype="text/html")
 

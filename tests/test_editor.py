@@ -72,6 +72,7 @@ def test_preview_button_shows_the_rendered_body_and_keeps_every_field(
     assert page.select_one("#date")["value"] == "2026-03-01T21:14"
     assert page.select_one("input[name=visibility][value=public]").has_attr("checked")
     assert page.select(".flash") == []
+    assert page.select_one("[data-editor]").has_attr("data-unsaved")
     assert count(app, Entry) == before
     if entry_id is not None:
         assert "Stored text." in text_of(signed_in.get(f"/entries/{entry_id}"))
@@ -122,6 +123,9 @@ def test_editor_names_its_draft_by_person_and_entry(
     assert edit["data-draft-key"] == f"journal-draft:{user.id}:{entry_id}"
     assert edit["data-saved-at"].startswith("20")
     assert new["data-preview-url"] == "/preview"
+    assert not new.has_attr("data-unsaved") and not edit.has_attr("data-unsaved")
+    refused = soup(post_form(signed_in, "/entry", title="", body="Kept"))
+    assert refused.select_one("[data-editor]").has_attr("data-unsaved")
 
 
 # --- POST /preview -----------------------------------------------------------------------

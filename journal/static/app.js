@@ -293,12 +293,13 @@
     var key = root.getAttribute("data-draft-key");
     var saved = Date.parse(root.getAttribute("data-saved-at") || "") || 0;
     var initial = formState(form);
+    var unsaved = root.hasAttribute("data-unsaved"); // sent back (refused or previewed)
     var submitting = false;
     var offered = null;
     var timer = null;
 
     function dirty() {
-      return !sameState(formState(form), initial);
+      return unsaved || !sameState(formState(form), initial);
     }
 
     function saveNow() {
@@ -349,7 +350,8 @@
     if (key) {
       var draft = readDraft(key);
       if (draft && draft.savedAt > saved && !sameState(draft.fields, initial)) offer(draft);
-      else if (draft) store("localStorage", key, null);
+      else if (draft && !unsaved) store("localStorage", key, null);
+      if (unsaved) saveNow(); // what came back is not stored anywhere else
     }
 
     form.addEventListener("input", later);

@@ -71,9 +71,14 @@ def test_write_preview_and_save(visitor: Visitor) -> None:
     expect(preview).to_be_hidden()
     expect(body).to_be_visible()
 
-    # Ctrl+Enter saves, and the draft kept while typing goes with the save.
+    # A refused save keeps the draft; Ctrl+Enter saves, and the draft goes with the save.
     key = draft_key(page)
-    page.wait_for_function("key => localStorage.getItem(key) !== null", arg=key)
+    page.get_by_label("Title").fill("")
+    visitor.problems.expect_status(page.url, 422)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#title-error")).to_be_visible()
+    assert stored_draft(page, key) is not None
+    page.get_by_label("Title").fill("Island")
     body.press("Control+Enter")
     visitor.expect_flash("Entry saved.")
     expect(page.locator(".prose").get_by_role("heading", name="Packing list")).to_be_visible()

@@ -144,6 +144,13 @@ def test_pages_work_without_javascript(
     reader = another_visitor(java_script_enabled=False)
     reader.sign_in("maya")
     expect(reader.page.locator(".flash-close")).to_have_count(0)
+    reader.goto("/entry")  # the Preview button sends the form and shows it back, rendered
+    expect(reader.page.get_by_role("button", name="Write")).to_have_count(0)
+    reader.page.get_by_label("Title").fill("Previewed")
+    reader.page.get_by_label("Entry", exact=True).fill("- [x] *seen* first")
+    reader.page.get_by_role("button", name="Preview").click()
+    expect(reader.page.locator("#preview em")).to_have_text("seen")
+    expect(reader.page.get_by_label("Title")).to_have_value("Previewed")
     entry_id = reader.write_entry("Written without scripts", "Plain *Markdown*.", tags="plain")
     expect(reader.page.locator(".prose em")).to_have_text("Markdown")
     reader.goto("/")

@@ -78,6 +78,7 @@
   var FONT_KEY = "journal-editor-font";
   var DRAFT_EVERY_MS = 2000;
   var LIMIT_SHOWN_FROM = 0.9;
+  var signingOut = false; // set on the sign-out form: no draft is written after it
   // Scripts written without spaces: each character is a word (as journal/text.py counts).
   var CJK = /[\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3038-\u303b\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u{20000}-\u{3134f}]/gu;
   var WORDLIKE = /[\p{L}\p{N}]/u;
@@ -305,7 +306,7 @@
     function saveNow() {
       window.clearTimeout(timer);
       timer = null;
-      if (!key || offered) return;
+      if (!key || offered || signingOut) return;
       if (dirty()) store("localStorage", key, JSON.stringify({ savedAt: Date.now(), fields: formState(form) }));
       else store("localStorage", key, null);
     }
@@ -398,6 +399,7 @@
     document.addEventListener("submit", function (event) {
       var form = event.target;
       if (!(form instanceof HTMLFormElement) || !/\/logout$/.test(form.action)) return;
+      signingOut = true;
       try {
         Object.keys(window.localStorage).forEach(function (name) {
           if (name.indexOf(DRAFT_PREFIX) === 0) window.localStorage.removeItem(name);

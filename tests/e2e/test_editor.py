@@ -130,6 +130,14 @@ def test_closed_tab_gives_the_draft_back(visitor: Visitor) -> None:
     assert stored_draft(new_page, key) is None
     again.goto("/entry")
     expect(new_page.locator(".draft-offer")).to_have_count(0)
+
+    # Signing out leaves no draft behind in the browser (after asking, as text is unsaved).
+    new_page.get_by_label("Title").fill("Not for the next person")
+    new_page.wait_for_function("key => localStorage.getItem(key) !== null", arg=key)
+    new_page.once("dialog", lambda dialog: dialog.accept())
+    again.sign_out()
+    drafts = "Object.keys(localStorage).filter(name => name.startsWith('journal-draft:'))"
+    assert new_page.evaluate(drafts) == []
     again.assert_clean()
 
 

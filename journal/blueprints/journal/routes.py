@@ -163,40 +163,6 @@ def user_feed(username: str) -> ResponseReturnValue:
     return feed_response(listings.get_user(username))
 
 
-def wants_preview() -> bool:
-    """Whether the editor was sent with its Preview button (show, do not save)."""
-    return request.method == "POST" and "preview" in request.form
-
-
-def preview_page(
-    form: EntryForm, entry_id: int | None, saved_at: datetime | None = None
-) -> ResponseReturnValue:
-    """The editor with everything typed kept and the body rendered below it; nothing saved."""
-    body = form.body.data or ""
-    if len(body) > entries.BODY_MAX:
-        form.body.errors = [f"Write at most {entries.BODY_MAX:,} characters to see a preview."]
-        page = render_template("journal/edit.html", form=form, entry_id=entry_id, saved_at=saved_at)
-        return page, 422
-    preview = Markup(render_markdown(body))  # noqa: S704  (sanitised by nh3)
-    return render_template(
-        "journal/edit.html", form=form, entry_id=entry_id, saved_at=saved_at, preview=preview
-    )
-
-
-@bp.post("/preview")
-def preview() -> ResponseReturnValue:
-    """The editor's preview: field ``body`` rendered and sanitised exactly as saving does.
-
-    Signed in only (401 otherwise: it answers a script, not a person); CSRF-protected.
-    """
-    if not current_user.is_authenticated:
-        abort(401)
-    body = request.form.get("body", "")
-    if len(body) > entries.BODY_MAX:
-        abort(413)
-    return Response(render_markdown(body), mimetype="text/html")
-
-
 @bp.route("/entry", methods=["GET", "POST"])
 @login_required
 def new_entry() -> ResponseReturnValue:
@@ -296,6 +262,40 @@ def edit_entry(entry_id: int) -> ResponseReturnValue:
         "journal/edit.html", form=form, entry_id=entry.id, saved_at=entry.updated_at
     )
     return page, status
+
+
+def wants_preview() -> bool:
+    """Whether the editor was sent with its Preview button (show, do not save)."""
+    return request.method == "POST" and "preview" in request.form
+
+
+def preview_page(
+    form: EntryForm, entry_id: int | None, saved_at: datetime | None = None
+) -> ResponseReturnValue:
+    """The editor with everything typed kept and the body rendered below it; nothing saved."""
+    body = form.body.data or ""
+    if len(body) > entries.BODY_MAX:
+        form.body.errors = [f"Write at most {entries.BODY_MAX:,} characters to see a preview."]
+        page = render_template("journal/edit.html", form=form, entry_id=entry_id, saved_at=saved_at)
+        return page, 422
+    preview = Markup(render_markdown(body))  # noqa: S704  (sanitised by nh3)
+    return render_template(
+        "journal/edit.html", form=form, entry_id=entry_id, saved_at=saved_at, preview=preview
+    )
+
+
+@bp.post("/preview")
+def preview() -> ResponseReturnValue:
+    """The editor's preview: field ``body`` rendered and sanitised exactly as saving does.
+
+    Signed in only (401 otherwise: it answers a script, not a person); CSRF-protected.
+    """
+    if not current_user.is_authenticated:
+        abort(401)
+    body = request.form.get("body", "")
+    if len(body) > entries.BODY_MAX:
+        abort(413)
+    return Response(render_markdown(body), mimetype="text/html")
 
 
 @bp.post("/entries/<int:entry_id>/delete")

@@ -30,8 +30,8 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
-    "h6", "hr", "i", "img", "input", "li", "ol", "p", "pre", "s", "section", "strong", "sub",
-    "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "h6", "hr", "i", "img", "input", "label", "li", "ol", "p", "pre", "s", "section", "strong",
+    "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id", "class"},
@@ -136,7 +136,7 @@ def parser() -> MarkdownIt:
     md = (
         MarkdownIt("commonmark", {"html": False, "linkify": True})
         .enable(["table", "strikethrough", "linkify"])
-        .use(tasklists_plugin)
+        .use(tasklists_plugin, label=True)  # the item's text labels its checkbox
         .use(footnote_plugin)
     )
     _link_like_github(cast(Any, md.linkify))  # linkify-it-py ships no type information

@@ -209,6 +209,8 @@ FEATURES = {
                   ""),
     "done task": ("- [x] call mum", "li input[type=checkbox][disabled][checked]", ""),
     "task text": ("- [x] call mum", "ul.contains-task-list li.task-list-item", " call mum"),
+    "task checkbox is labelled": ("- [x] call mum", "li.task-list-item > label:has(> input)",
+                                  " call mum"),
     "footnote reference": ("Said so[^1].\n\n[^1]: In a letter.", "sup.footnote-ref a[href^='#fn-']",
                            "[1]"),
     "footnote text": ("Said so[^1].\n\n[^1]: In a letter.", "section.footnotes li[id^='fn-'] p",

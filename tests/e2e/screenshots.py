@@ -40,6 +40,21 @@ def fill_draft(page: Page) -> None:
     page.evaluate("window.scrollTo(0, 0)")
 
 
+def show_preview(page: Page) -> None:
+    """The half-written entry again, switched to the editor's preview."""
+    offer = page.locator(".draft-offer")  # the editor's shot left a draft behind
+    if offer.count():
+        offer.get_by_role("button", name="Discard").click()
+    fill_draft(page)
+    page.get_by_role("button", name="Preview").click()
+    page.locator("#preview h2", has_text="Things to do tomorrow").wait_for()
+    page.evaluate("window.scrollTo(0, 0)")
+
+
+# What to do on a page before it is photographed.
+ACTIONS = {"editor": fill_draft, "editor-preview": show_preview}
+
+
 def main(folder: Path) -> int:
     """Write the screenshots into ``folder``; returns the process exit status."""
     if chromium_path() is None:
@@ -54,10 +69,14 @@ def main(folder: Path) -> int:
         with app.app_context():
             upgrade()
         demo = seed_demo(app)
+        # Every page is photographed signed in as the demo author.
+        # TODO(issue 14): add the calendar (year and month), a day and "on this day" pages.
         pages = {
-            "main": "/",
+            "home": "/",
+            "explore": "/explore",
             "entry": f"/entries/{demo.rich_entry_id}",
             "editor": "/entry",
+            "editor-preview": "/entry",
             "edit": f"/entries/{demo.rich_entry_id}/edit",
             "search": "/search?q=ferry+island",
             "tag": "/tags/travel",
@@ -88,8 +107,8 @@ def main(folder: Path) -> int:
                     page = context.new_page()
                     for name, path in pages.items():
                         page.goto(server.at(path))
-                        if name == "editor":
-                            fill_draft(page)
+                        if name in ACTIONS:
+                            ACTIONS[name](page)
                         target = folder / f"{name}-{scheme}-{device}.png"
                         page.screenshot(path=str(target), animations="disabled", caret="hide")
                         print(target)

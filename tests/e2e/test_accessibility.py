@@ -54,6 +54,26 @@ def submit_empty_entry(visitor: Visitor) -> None:
     expect(visitor.page.locator(".errors").first).to_be_visible()
 
 
+def show_preview(visitor: Visitor) -> None:
+    """Write a little Markdown and switch the editor to its preview."""
+    page = visitor.page
+    page.get_by_label("Title").fill("A list")
+    body = "- [x] done\n- [ ] to do\n\nSee[^1].\n\n[^1]: Note."
+    page.get_by_label("Entry", exact=True).fill(body)
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview .footnotes")).to_be_visible()
+
+
+def offer_draft(visitor: Visitor) -> None:
+    """Type a little, let the draft be kept, and open the editor again: it offers the draft."""
+    page = visitor.page
+    page.get_by_label("Title").fill("Half written")
+    key = page.locator("[data-editor]").get_attribute("data-draft-key")
+    page.wait_for_function("key => localStorage.getItem(key) !== null", arg=key)
+    visitor.goto("/entry")
+    expect(page.locator(".draft-offer")).to_be_visible()
+
+
 def sign_in_too_often(visitor: Visitor) -> None:
     """Fail to sign in until the limit answers 429 (at once, when an earlier view got there)."""
     page = visitor.page
@@ -87,6 +107,8 @@ PAGES: dict[str, tuple[str, bool, int, Callable[[Visitor], None] | None]] = {
     "register with errors": ("/register", False, 200, submit_empty_registration),
     "new entry": ("/entry", True, 200, None),
     "new entry with errors": ("/entry", True, 200, submit_empty_entry),
+    "new entry, preview shown": ("/entry", True, 200, show_preview),
+    "new entry, draft offered": ("/entry", True, 200, offer_draft),
     "entry": ("/entries/{rich}", True, 200, None),
     "private entry": ("/entries/{private}", True, 200, None),
     "edit entry": ("/entries/{rich}/edit", True, 200, None),

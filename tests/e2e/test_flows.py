@@ -69,14 +69,18 @@ def test_flashed_message_can_be_dismissed(visitor: Visitor) -> None:
     visitor.assert_clean()
 
 
-def test_editor_counts_characters(visitor: Visitor) -> None:
+def test_editor_counts_words_and_shows_the_limit_only_near_it(visitor: Visitor) -> None:
     visitor.register("maya")
     visitor.goto("/entry")
     body = visitor.page.get_by_label("Entry", exact=True)
     counter = visitor.page.locator(".counter")
-    expect(counter).to_have_text("0 / 100,000 characters")
+    expect(counter).to_have_text("0 words")
     body.fill("Hello")
-    expect(counter).to_have_text("5 / 100,000 characters")
+    expect(counter).to_have_text("1 word")
+    body.fill("Hello **bold** world - 日記")
+    expect(counter).to_have_text("5 words")
+    body.fill("word " * 18_000)
+    expect(counter).to_have_text("18,000 words · 90,000 / 100,000 characters")
     assert "body-counter" in (body.get_attribute("aria-describedby") or "")
     visitor.assert_clean()
 
@@ -140,6 +144,13 @@ def test_pages_work_without_javascript(
     reader = another_visitor(java_script_enabled=False)
     reader.sign_in("maya")
     expect(reader.page.locator(".flash-close")).to_have_count(0)
+    reader.goto("/entry")  # the Preview button sends the form and shows it back, rendered
+    expect(reader.page.get_by_role("button", name="Write")).to_have_count(0)
+    reader.page.get_by_label("Title").fill("Previewed")
+    reader.page.get_by_label("Entry", exact=True).fill("- [x] *seen* first")
+    reader.page.get_by_role("button", name="Preview").click()
+    expect(reader.page.locator("#preview em")).to_have_text("seen")
+    expect(reader.page.get_by_label("Title")).to_have_value("Previewed")
     entry_id = reader.write_entry("Written without scripts", "Plain *Markdown*.", tags="plain")
     expect(reader.page.locator(".prose em")).to_have_text("Markdown")
     reader.goto("/")

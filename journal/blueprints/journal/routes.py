@@ -28,6 +28,7 @@ from journal.error_pages import render_error
 from journal.exceptions import DatabaseUnavailable, EntryNotFound, NotAllowed, ValidationFailed
 from journal.feeds import FEED_TYPE, atom_feed
 from journal.identity import signed_in_user
+from journal.markdown import render_markdown
 from journal.models import Entry, User
 from journal.rate_limits import count_entry_written, entry_write_wait
 from journal.services import entries, entry_views, listings
@@ -169,6 +170,8 @@ def user_feed(username: str) -> ResponseReturnValue:
 def new_entry() -> ResponseReturnValue:
     """Write a new entry."""
     form = EntryForm()
+    if wants_preview():
+        return preview_page(form, None)
     if form.validate_on_submit():
         if wait := entry_write_wait(current_user):
             form.form_errors.append(
@@ -254,6 +257,8 @@ def edit_entry(entry_id: int) -> ResponseReturnValue:
     """Change an entry; only its author may (403 on a public entry, 404 on a private one)."""
     entry = entries.get_entry_for_change(entry_id, current_user)
     form = EntryForm.for_entry(entry)
+    if wants_preview():
+        return preview_page(form, entry.id, entry.updated_at)
     if form.validate_on_submit():
         try:
             entries.update_entry(entry, form.to_input())
@@ -263,7 +268,44 @@ def edit_entry(entry_id: int) -> ResponseReturnValue:
             flash("Entry updated.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200
-    return render_template("journal/edit.html", form=form, entry_id=entry.id), status
+    page = render_template(
+        "journal/edit.html", form=form, entry_id=entry.id, saved_at=entry.updated_at
+    )
+    return page, status
+
+
+def wants_preview() -> bool:
+    """Whether the editor was sent with its Preview button (show, do not save)."""
+    return request.method == "POST" and "preview" in request.form
+
+
+def preview_page(
+    form: EntryForm, entry_id: int | None, saved_at: datetime | None = None
+) -> ResponseReturnValue:
+    """The editor with everything typed kept and the body rendered below it; nothing saved."""
+    body = form.body.data or ""
+    if len(body) > entries.BODY_MAX:
+        form.body.errors = [f"Write at most {entries.BODY_MAX:,} characters to see a preview."]
+        page = render_template("journal/edit.html", form=form, entry_id=entry_id, saved_at=saved_at)
+        return page, 422
+    preview = Markup(render_markdown(body))  # noqa: S704  (sanitised by nh3)
+    return render_template(
+        "journal/edit.html", form=form, entry_id=entry_id, saved_at=saved_at, preview=preview
+    )
+
+
+@bp.post("/preview")
+def preview() -> ResponseReturnValue:
+    """The editor's preview: field ``body`` rendered and sanitised exactly as saving does.
+
+    Signed in only (401 otherwise: it answers a script, not a person); CSRF-protected.
+    """
+    if not current_user.is_authenticated:
+        abort(401)
+    body = request.form.get("body", "")
+    if len(body) > entries.BODY_MAX:
+        abort(413)
+    return Response(render_markdown(body), mimetype="text/html")
 
 
 @bp.post("/entries/<int:entry_id>/delete")

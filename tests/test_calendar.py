@@ -15,7 +15,7 @@ from tests.helpers import soup, text_of, titles
 NEW_YORK = "America/New_York"
 TOKYO = "Asia/Tokyo"
 # "Now" for most tests: a Friday afternoon in July, the same day in New York and Tokyo.
-NOW = datetime(2025, 7, 4, 15, 0, tzinfo=UTC)
+NOW = datetime(2025, 7, 4, 12, 0, tzinfo=UTC)
 
 
 def at(text: str) -> datetime:
@@ -315,3 +315,247 @@ def test_a_streak_longer_than_the_window_read_with_the_page_is_counted_whole(
     for days_ago in range(10):
         make_entry(user, date=NOW - timedelta(days=days_ago))
     assert "Current streak: 10 days" in text_of(reader.get("/calendar/2019"))
+
+
+# --- on this day ---------------------------------------------------------------------------
+
+
+def year_headings(response) -> list[str]:
+    """The "N years ago" headings of the on-this-day page, top to bottom."""
+    return [h.get_text(" ", strip=True) for h in soup(response).select(".years-ago > h2")]
+
+
+def test_on_this_day_lists_earlier_years_newest_first(app, reader, user, make_entry):
+    make_entry(user, title="2024 evening", date=at("2024-07-04T20:00"))
+    make_entry(user, title="2024 morning", date=at("2024-07-04T08:00"))
+    make_entry(user, title="2021", date=at("2021-07-04T12:00"))
+    make_entry(user, title="Today", date=at("2025-07-04T09:00"))
+    make_entry(user, title="Day before", date=at("2024-07-03T12:00"))
+    make_entry(user, title="Day after", date=at("2024-07-05T12:00"))
+    response = reader.get("/on-this-day")
+    assert response.status_code == 200
+    assert soup(response).h1.get_text() == "On this day, 4 July"
+    assert year_headings(response) == ["1 year ago · 2024", "4 years ago · 2021"]
+    assert titles(response) == ["2024 morning", "2024 evening", "2021"]
+
+
+def test_on_this_day_follows_the_reader_zone(app, reader, user, make_entry):
+    # 2024-07-04T23:30 UTC is 4 July in New York and 5 July in Tokyo.
+    make_entry(user, title="Late", date=at("2024-07-04T23:30"))
+    set_zone(app, user, NEW_YORK)
+    assert titles(reader.get("/on-this-day")) == ["Late"]
+    set_zone(app, user, TOKYO)
+    assert titles(reader.get("/on-this-day")) == []
+
+
+def test_on_this_day_with_nothing_says_so(reader):
+    response = reader.get("/on-this-day")
+    assert response.status_code == 200
+    assert "Nothing written on 4 July in earlier years yet." in text_of(response)
+
+
+LEAP_ENTRIES = [
+    ("28 Feb 2023", "2023-02-28T12:00"),
+    ("1 Mar 2023", "2023-03-01T12:00"),
+    ("28 Feb 2024", "2024-02-28T12:00"),
+    ("29 Feb 2024", "2024-02-29T12:00"),
+    ("1 Mar 2024", "2024-03-01T12:00"),
+    ("28 Feb 2027", "2027-02-28T12:00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        # A common year's 28 February also stands for the leap years' 29 February.
+        ("2025-02-28T15:00", ["28 Feb 2024", "29 Feb 2024", "28 Feb 2023"]),
+        ("2025-03-01T15:00", ["1 Mar 2024", "1 Mar 2023"]),
+        # 29 February is only 29 February: the common years had their turn on the 28th.
+        ("2028-02-29T15:00", ["29 Feb 2024"]),
+        ("2028-02-28T15:00", ["28 Feb 2027", "28 Feb 2024", "28 Feb 2023"]),
+    ],
+)
+def test_29_february_falls_back_to_28_february_in_common_years(
+    app, client, auth, user, make_entry, today, expected
+):
+    with time_machine.travel(at("2027-03-01T12:00"), tick=False):
+        for title, moment in LEAP_ENTRIES:
+            make_entry(user, title=title, date=at(moment))
+    with time_machine.travel(at(today), tick=False):
+        auth.login()
+        assert titles(client.get("/on-this-day")) == expected
+
+
+def test_on_this_day_looks_back_a_century_in_one_statement(app, reader, user, make_entry):
+    from tests.test_statement_counts import counting
+
+    make_entry(user, title="Long ago", date=at("1925-07-04T12:00"))
+    make_entry(user, title="Not quite", date=at("1925-07-05T12:00"))
+    make_entry(user, title="Last year", date=at("2024-07-04T12:00"))
+    with counting(app) as statements:
+        response = reader.get("/on-this-day")
+    assert titles(response) == ["Last year", "Long ago"]
+    assert year_headings(response)[-1] == "100 years ago · 1925"
+    entry_reads = [s for s in statements if "FROM entries" in s and "min(" not in s.lower()]
+    assert len(entry_reads) == 1
+
+
+def test_home_shows_up_to_three_entries_of_this_day(app, reader, user, make_entry):
+    assert "On this day" not in text_of(reader.get("/"))
+    for year in (2024, 2023, 2022, 2021):
+        make_entry(user, title=f"Back in {year}", date=at(f"{year}-07-04T12:00"))
+    page = soup(reader.get("/"))
+    panel = page.select_one(".on-this-day-panel")
+    assert panel.h2.get_text() == "On this day"
+    items = [li.get_text(" ", strip=True) for li in panel.select("li")]
+    assert items == [
+        "1 year ago today Back in 2024",
+        "2 years ago today Back in 2023",
+        "3 years ago today Back in 2022",
+    ]
+    assert panel.find("a", href="/on-this-day") is not None
+
+
+# --- another person's entries ----------------------------------------------------------------
+
+
+def test_another_person_s_entries_never_show_on_your_calendar(
+    app, reader, user, make_user, make_entry
+):
+    bob = make_user("bob")
+    for visibility in ("private", "public"):
+        make_entry(
+            bob,
+            title=f"Bob {visibility} title",
+            body=f"bob {visibility} words",
+            visibility=visibility,
+            tags=(f"bob{visibility}",),
+            date=at("2024-07-04T12:00"),
+        )
+    make_entry(user, title="Mine", tags=("mine",), date=at("2023-07-04T12:00"))
+    pages = [
+        "/calendar/2024",
+        "/calendar/2024/7",
+        "/day/2024-07-04",
+        "/on-this-day",
+        "/",
+        "/tags",
+    ]
+    for path in pages:
+        response = reader.get(path)
+        assert response.status_code == 200, path
+        page = text_of(response)
+        for secret in ("Bob private title", "bob private words", "bobprivate"):
+            assert secret not in page, (path, secret)
+        # The calendar is your own journal: someone else's shared entries are not on it.
+        assert "Bob public" not in page, path
+    assert day_links(reader.get("/calendar/2024")) == []
+    assert "0 entries" in text_of(reader.get("/calendar/2024"))
+
+
+# --- tags ------------------------------------------------------------------------------------
+
+
+def tag_rows(response) -> list[tuple[str, str]]:
+    """The tag index as (name, count text) pairs, top to bottom."""
+    return [
+        (li.a.get_text(), li.select_one(".tag-count").get_text())
+        for li in soup(response).select(".tag-index li")
+    ]
+
+
+def test_tags_signed_in_are_your_own_by_count_then_name(
+    app, signed_in, user, make_user, make_entry
+):
+    make_entry(user, tags=("walks", "books"), visibility="private")
+    make_entry(user, tags=("walks", "ärger"))
+    make_entry(user, tags=("books", "walks", "日記"))
+    make_entry(make_user("bob"), tags=("walks", "secret"), visibility="private")
+    make_entry(make_user("carol"), tags=("shared",))
+    response = signed_in.get("/tags")
+    assert response.status_code == 200
+    assert soup(response).h1.get_text() == "Your tags"
+    assert tag_rows(response) == [
+        ("walks", "3 entries"),
+        ("books", "2 entries"),
+        ("ärger", "1 entry"),
+        ("日記", "1 entry"),
+    ]
+    link = soup(response).find("a", string="walks")
+    assert link["href"] == "/tags/walks"
+
+
+def test_tags_signed_out_are_public_entries_tags(app, client, user, make_user, make_entry):
+    make_entry(user, tags=("walks", "diary"), visibility="private")
+    make_entry(user, tags=("walks",))
+    make_entry(make_user("bob"), tags=("walks", "books"))
+    response = client.get("/tags")
+    assert response.status_code == 200
+    assert tag_rows(response) == [("walks", "2 entries"), ("books", "1 entry")]
+    assert "diary" not in text_of(response)
+
+
+def test_tags_with_none_say_so(client, signed_in):
+    assert "None of your entries has a tag yet." in text_of(signed_in.get("/tags"))
+
+
+def test_tags_is_one_statement(app, client, user, make_entry):
+    from tests.test_statement_counts import counting
+
+    for number in range(5):
+        make_entry(user, tags=(f"t{number}", "common"))
+    with counting(app) as statements:
+        assert client.get("/tags").status_code == 200
+    assert len(statements) == 1
+
+
+# --- statements per page ---------------------------------------------------------------------
+
+# The most statements each page may run, whatever the size of the journal: the session's
+# user, then: home: the page's rows and tags, the earliest entry, this day's rows and tags;
+# calendar: the period with the streak window, and the rest of a longer streak; day: rows
+# and tags; on this day: the earliest entry, rows and tags.
+MOST_STATEMENTS = {
+    "/": 6,
+    "/calendar/2025": 3,
+    "/calendar/2025/7": 3,
+    "/day/2025-07-04": 3,
+    "/on-this-day": 4,
+}
+
+
+def test_pages_cost_a_bounded_number_of_statements_at_50_and_5000_entries(
+    app, reader, user, make_entry
+):
+    from journal.services import seed
+    from tests.test_statement_counts import counting
+
+    def costs() -> dict[str, int]:
+        found = {}
+        for path in MOST_STATEMENTS:
+            reader.get(path)  # warm up: first-request work is not the page's
+            with counting(app) as statements:
+                assert reader.get(path).status_code == 200
+            found[path] = len(statements)
+        return found
+
+    # Today and this day last year have entries in both, so both pages read their tags.
+    make_entry(user, title="Today", tags=("now",), date=NOW)
+    make_entry(user, title="A year ago", tags=("then",), date=NOW - timedelta(days=365))
+    with app.app_context():
+        seed.seed(users=0, entries=48, append=True)
+    few = costs()
+    with app.app_context():
+        seed.seed(users=0, entries=4950, seed=2, append=True)
+    many = costs()
+    for path, most in MOST_STATEMENTS.items():
+        assert few[path] <= many[path] <= most, (path, few, many)
+    # Only a current streak longer than the window read with the page costs one more: the
+    # 5,000 seeded entries (two a day) make one of years.
+    assert {path: many[path] - few[path] for path in few} == {
+        "/": 0,
+        "/calendar/2025": 1,
+        "/calendar/2025/7": 1,
+        "/day/2025-07-04": 0,
+        "/on-this-day": 0,
+    }

@@ -559,3 +559,13 @@ def test_pages_cost_a_bounded_number_of_statements_at_50_and_5000_entries(
         "/day/2025-07-04": 0,
         "/on-this-day": 0,
     }
+
+
+# (The home page is left out: its card's date, shown by the local_time filter, cannot be
+# written in year 0 either; that belongs to the date display, not to the calendar.)
+@pytest.mark.parametrize("path", ["/on-this-day", "/calendar/1", "/calendar/1/1"])
+def test_an_entry_before_the_reader_s_year_1_breaks_no_page(app, reader, user, make_entry, path):
+    # 01:00 UTC on 1 January of year 1 is still year 0 in New York: no date can hold it.
+    make_entry(user, title="The very start", date=datetime(1, 1, 1, 1, 0, tzinfo=UTC))
+    set_zone(app, user, NEW_YORK)
+    assert reader.get(path).status_code == 200

@@ -87,9 +87,20 @@ def _during(start: datetime | None, end: datetime | None) -> ColumnElement[bool]
     return and_(*conditions) if conditions else true()
 
 
+def _local_day(moment: datetime, tz: ZoneInfo) -> date:
+    """The local day of ``moment``; the first or last representable day when it is beyond.
+
+    01:00 UTC on 1 January of year 1 is still year 0 in New York, which no date can hold.
+    """
+    try:
+        return moment.astimezone(tz).date()
+    except OverflowError:
+        return date.min if moment.year == date.min.year else date.max
+
+
 def _local_dates(moments: Sequence[datetime], zone_name: str) -> list[date]:
-    tz: ZoneInfo = zones.zone(zone_name)
-    return [moment.astimezone(tz).date() for moment in moments]
+    tz = zones.zone(zone_name)
+    return [_local_day(moment, tz) for moment in moments]
 
 
 # --- years and months ---------------------------------------------------------------------
@@ -359,7 +370,7 @@ def _same_days(reader: User, zone_name: str, today: date) -> list[ColumnElement[
     )
     if earliest is None:
         return []
-    first_year = zones.local_date(earliest, zone_name).year
+    first_year = _local_day(earliest, zones.zone(zone_name)).year
     ranges = []
     for year in range(today.year - 1, first_year - 1, -1):
         for month, day_of_month in calendar_grid.on_this_day_keys(today):

@@ -63,6 +63,8 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 3600
     SESSION_PROTECTION = "strong"
     API_TOKEN_RATE_LIMIT = "10 per minute"  # noqa: S105  (a rate, not a secret)
+    # Entries one account may write, through the pages and the API together.
+    ENTRY_WRITE_LIMIT = "60 per minute"
     MAIL_LOG_ONLY = False
     TESTING = False
     DEBUG = False

@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "journal.blueprints.health",
     "journal.blueprints.auth",
     "journal.blueprints.journal",
+    "journal.blueprints.calendar",
     "journal.blueprints.account",
     "journal.blueprints.api_reference",
 )

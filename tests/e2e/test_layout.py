@@ -122,7 +122,7 @@ def test_header_is_one_compact_row_with_targets_a_finger_can_hit(
         assert height <= HEADER_HEIGHT[width], (signed_in, height)
         # Signed in: your name (the way to your journal), Explore, Account, Sign out, Write,
         # and the brand too where there is room.
-        assert len(boxes) == ((6 if width > 640 else 5) if signed_in else 3)
+        assert len(boxes) == ((7 if width > 640 else 6) if signed_in else 3)
         if signed_in:
             assert "maya" in [text for text, _, _ in boxes]
         for text, box_width, box_height in boxes:

@@ -31,7 +31,7 @@ from journal.identity import signed_in_user
 from journal.markdown import render_markdown
 from journal.models import Entry, User
 from journal.rate_limits import count_entry_written, entry_write_wait
-from journal.services import entries, entry_views, listings
+from journal.services import calendar, entries, entry_views, listings
 from journal.services import search as full_text
 from journal.services.entry_views import EntryCard
 from journal.services.listings import Page
@@ -39,6 +39,9 @@ from journal.wording import in_words
 
 FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
 
+
+# How many entries of this day in earlier years the home page shows.
+ON_THIS_DAY_SHOWN = 3
 
 # More digits than this is a page no listing reaches (and an offset the database refuses).
 PAGE_DIGITS_MAX = 9
@@ -88,9 +91,11 @@ def index() -> ResponseReturnValue:
     reader = signed_in_user()
     if reader is None:
         page = listing(listings.visible_entries(None))
-    else:
-        page = listing(listings.entries_by(reader, reader))
-    return render_template("journal/index.html", page=page)
+        return render_template("journal/index.html", page=page)
+    page = listing(listings.entries_by(reader, reader))
+    # The first page shows a few entries of this day in earlier years, when there are any.
+    earlier = None if page.has_prev else calendar.on_this_day(reader, ON_THIS_DAY_SHOWN)
+    return render_template("journal/index.html", page=page, on_this_day=earlier)
 
 
 @bp.get("/explore")
@@ -118,6 +123,13 @@ def tag_page(tag: str) -> ResponseReturnValue:
         abort(404)
     page = listing(listings.entries_tagged(signed_in_user(), tag))
     return render_template("journal/tag.html", tag=tag.lower(), page=page)
+
+
+@bp.get("/tags")
+def tag_index() -> ResponseReturnValue:
+    """Tags with their counts: signed in, of your own entries; signed out, of public ones."""
+    reader = signed_in_user()
+    return render_template("journal/tags.html", tags=listings.tag_counts(reader), reader=reader)
 
 
 @bp.get("/search")

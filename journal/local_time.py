@@ -38,7 +38,11 @@ def local_time(
     ``datetime`` attribute keeps the exact instant with its offset.
     """
     zone_name = reader_zone(fallback_zone)
-    local = zones.to_local(moment, zone_name)
+    try:
+        local = zones.to_local(moment, zone_name)
+    except OverflowError:  # the first or last hours of the calendar, west or east of UTC
+        zone_name = "UTC"
+        local = zones.to_local(moment, zone_name)
     shown = local.strftime(FORMATS[style])
     if style in ("datetime", "time"):
         shown = f"{shown} {local.strftime('%Z')}"

@@ -120,10 +120,12 @@ def test_the_date_is_read_in_the_writers_zone(app, signed_in, user, zone, typed,
     [
         ("2999-01-01T00:00", "no more than a day from now"),
         ("2024-02-30T10:00", "YYYY-MM-DDTHH:MM"),
+        ("0001-01-01T00:30", "between the years 1 and 9999"),
         ("yesterday", "YYYY-MM-DDTHH:MM"),
     ],
 )
 def test_a_bad_date_is_422_with_everything_typed_kept(app, signed_in, user, typed, message):
+    set_zone(app, user, "Asia/Tokyo")  # east of Greenwich: 0001-01-01T00:30 is before year 1
     response = write(signed_in, title="Kept title", body="Kept body", date=typed)
     assert response.status_code == 422
     body = text_of(response)
@@ -277,3 +279,15 @@ def test_export_carries_date_and_zone_and_import_keeps_them(
             (when, "America/New_York"),
             (when, "America/New_York"),
         ]
+
+
+def test_an_entry_at_the_edge_of_the_calendar_shows_in_utc_where_the_zone_cannot(
+    app, client, auth, user, make_entry
+):
+    first_hour = datetime(1, 1, 1, 1, 0, tzinfo=UTC)  # still 31 December of year 0 in New York
+    entry_id = make_entry(user, "oldest", date=first_hour)
+    set_zone(app, user, "America/New_York")
+    auth.login()
+    assert client.get("/").status_code == 200
+    page = BeautifulSoup(text_of(client.get(f"/entries/{entry_id}")), "html.parser")
+    assert page.select_one("time.dated").get_text() == "1 January 1, 01:00 UTC"

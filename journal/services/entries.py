@@ -24,6 +24,7 @@ TAG_MAX = tag_rules.TAG_MAX_LENGTH
 # date tonight's entry, but no entry sits on top of every listing forever.
 FUTURE_LIMIT = timedelta(days=1)
 FUTURE_MESSAGE = "Choose a date no more than a day from now."
+OUT_OF_CALENDAR_MESSAGE = "Choose a date between the years 1 and 9999."
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,15 @@ def _dated(data: EntryInput, zone_name: str, errors: dict[str, list[str]]) -> da
     if data.date is None:
         return None
     moment = data.date
-    if moment.tzinfo is None:
-        if "timezone" in errors:
-            return None
-        moment = zones.local_to_utc(moment, zone_name)
-    moment = moment.astimezone(UTC)
+    if moment.tzinfo is None and "timezone" in errors:
+        return None
+    try:
+        if moment.tzinfo is None:
+            moment = zones.local_to_utc(moment, zone_name)
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:30 east of Greenwich is before year 1 in UTC
+        errors["date"] = [OUT_OF_CALENDAR_MESSAGE]
+        return None
     if moment > utcnow() + FUTURE_LIMIT:
         errors["date"] = [FUTURE_MESSAGE]
         return None

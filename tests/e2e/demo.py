@@ -85,6 +85,30 @@ ENTRIES = [
         [],
         6,
     ),
+    (
+        "maya",
+        "First swim of the year",
+        "Cold, bright, and over far too quickly. The harbour wall was warm from the sun.",
+        "private",
+        ["sea"],
+        9,
+    ),
+    (
+        "maya",
+        "A year at the new flat",
+        "The window box survived the winter. The neighbours' cat visits every evening.",
+        "private",
+        ["home"],
+        365,
+    ),
+    (
+        "maya",
+        "Moving day",
+        "Forty boxes, one broken lamp, and pizza on the floor at midnight.",
+        "private",
+        ["home"],
+        730,
+    ),
 ]
 
 
@@ -115,7 +139,8 @@ def seed_demo(app: Flask) -> Demo:
             # Demo data only: spread the dates so the listing reads like a real journal.
             stored = db.session.get(Entry, entry.id)
             assert stored is not None
-            stored.created_at = stored.updated_at = now - timedelta(days=days_ago, hours=3)
+            stored.created_at = stored.updated_at = now - timedelta(days=days_ago, minutes=20)
+            stored.dated_at = stored.created_at
             db.session.commit()
             ids[title] = entry.id
         return Demo(

@@ -11,12 +11,14 @@ import logging
 import os
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from flask_migrate import upgrade
 from playwright.sync_api import Page, sync_playwright
 
 from journal import create_app, init_migrations
+from journal.models import utcnow
 from tests.e2e.demo import PASSWORD, seed_demo
 from tests.e2e.live import HEIGHTS, WIDTHS, chromium_path, launch_args, serve
 
@@ -69,10 +71,14 @@ def main(folder: Path) -> int:
         with app.app_context():
             upgrade()
         demo = seed_demo(app)
-        # Every page is photographed signed in as the demo author.
-        # TODO(issue 14): add the calendar (year and month), a day and "on this day" pages.
+        # Every page is photographed signed in as the demo author (whose zone is UTC).
+        today = utcnow() - timedelta(minutes=20)  # the age of the demo's newest entries
         pages = {
             "home": "/",
+            "calendar-year": f"/calendar/{today.year}",
+            "calendar-month": f"/calendar/{today.year}/{today.month}",
+            "day": f"/day/{today:%Y-%m-%d}",
+            "on-this-day": "/on-this-day",
             "explore": "/explore",
             "entry": f"/entries/{demo.rich_entry_id}",
             "editor": "/entry",

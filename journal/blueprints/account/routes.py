@@ -33,7 +33,7 @@ from journal.extensions import csrf
 from journal.forms import ServiceForm
 from journal.identity import signed_in_user
 from journal.models import utcnow
-from journal.services import account_settings, accounts, transfer, zones
+from journal.services import account_settings, accounts, media, transfer, zones
 
 # Post/Redirect/Get for refused forms too: the messages wait in the session for the page.
 REFUSED_KEY = "account_refused"
@@ -60,6 +60,7 @@ def render_settings(**forms: ServiceForm) -> ResponseReturnValue:
         "button_form": ButtonForm(formdata=None),
         "sessions": account_settings.active_sessions(user),
         "current_session_id": accounts.current_session_id(user),
+        "photo_use": media.quota_use(user),
     }
     return render_template("account/settings.html", **context)
 

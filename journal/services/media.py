@@ -40,7 +40,7 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF")
 NOT_AN_IMAGE = "This file is not a photo we can take: use JPEG, PNG, WebP, GIF or HEIC."
 # The address of one of this site's photos in a Markdown body (as journal.markdown reads it).
 MEDIA_REFERENCE_RE = re.compile(r"/media/([A-Za-z0-9_-]{1,32})(?![A-Za-z0-9_-])", re.ASCII)
-ALT_UNSAFE_RE = re.compile(r"[\[\]\\\r\n\t`*_<>!]+")
+ALT_UNSAFE_RE = re.compile(r"[\[\]\\\r\n\t`<>]+")
 
 
 @dataclass(frozen=True)

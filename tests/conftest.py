@@ -132,10 +132,11 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def app_factory(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[Callable[..., Flask]]:
     """Build apps on the test database; keyword arguments override config values."""
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path / "media"))  # photos never land in instance/
     made: list[Flask] = []
 
     def make(config_name: str = "testing", **overrides: Any) -> Flask:

@@ -159,8 +159,11 @@ def process_image(data: bytes, max_pixels: int) -> ProcessedImage:
                 clean = _to_srgb(upright)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise too_many from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-            # Truncated, corrupt, or a format Pillow reads only in part.
+        except (MediaTooLarge, NotAnImage):
+            raise
+        except Exception:  # noqa: BLE001
+            # Truncated, corrupt, or hostile: a decoder fails in its own way (OSError,
+            # SyntaxError, struct.error, IndexError...); each is a file we cannot take.
             raise NotAnImage(NOT_AN_IMAGE) from None
     if source_format in {"PNG", "GIF"} or clean.mode == "RGBA":
         kind = "image/png" if source_format != "WEBP" else "image/webp"

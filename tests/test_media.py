@@ -108,6 +108,14 @@ def jpeg_with_gps() -> bytes:
     )
 
 
+def jpeg_with_icc_profile() -> bytes:
+    """A JPEG carrying an embedded ICC colour profile."""
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return encoded(Image.new("RGB", (40, 30), "orange"), "JPEG", icc_profile=profile)
+
+
 def heic_with_gps() -> bytes:
     """A 64 x 48 HEIC photo with GPS EXIF, as a phone takes them."""
     from pillow_heif import register_heif_opener
@@ -213,6 +221,7 @@ def test_hostile_file_is_refused_and_nothing_is_stored(
     [
         ("jpeg with gps exif", jpeg_with_gps, "holiday.jpg", "image/jpeg", (48, 64)),
         ("heic with gps exif", heic_with_gps, "IMG_0001.HEIC", "image/jpeg", (48, 64)),
+        ("jpeg with icc profile", jpeg_with_icc_profile, "c.jpg", "image/jpeg", (40, 30)),
         ("polyglot jpeg/html", polyglot_jpeg_html, "x.jpg", "image/jpeg", (32, 32)),
         ("gif with 10,000 frames", many_frame_gif, "anim.gif", "image/png", (4, 4)),
         ("named ../../x.jpg", plain_jpeg, "../../x.jpg", "image/jpeg", (64, 48)),
@@ -468,6 +477,16 @@ def test_entry_form_refuses_a_non_image_and_keeps_the_text(
     assert bucket.keys() == []
 
 
+def test_entry_refused_by_its_rules_removes_the_photos_it_brought(
+    app: Flask, signed_in: FlaskClient, bucket: Bucket
+) -> None:
+    response = post_entry(signed_in, "/entry", [(plain_jpeg(), "a.jpg")], date="2999-01-01T00:00")
+    assert response.status_code == 422
+    assert "no more than a day from now" in text_of(response)
+    assert count(app, Entry) == 0 and count(app, Media) == 0
+    assert bucket.keys() == []
+
+
 def test_entry_form_takes_at_most_twenty_files(app: Flask, signed_in: FlaskClient) -> None:
     small = plain_jpeg(4, 4)
     response = post_entry(signed_in, "/entry", [(small, f"{i}.jpg") for i in range(21)])
@@ -511,11 +530,19 @@ def test_file_over_media_max_bytes_is_413_naming_the_limit(
     assert len(data) > 2000
     response = upload(signed_in, data)
     assert response.status_code == 413
-    assert (
-        "MEDIA_MAX_BYTES" in response.get_json()["detail"]
-        or "limit for one photo" in (response.get_json()["detail"])
-    )
+    assert "MEDIA_MAX_BYTES" in response.get_json()["detail"]
     assert bucket.keys() == [] and count(app, Media) == 0
+
+
+def test_body_over_the_upload_limit_is_413_naming_the_limit(
+    app: Flask, signed_in: FlaskClient
+) -> None:
+    app.config.update(MEDIA_MAX_BYTES=2000, MAX_CONTENT_LENGTH=1000)
+    response = upload(signed_in, plain_jpeg(200, 200))
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert "MEDIA_MAX_BYTES" in response.get_json()["detail"]
+    assert count(app, Media) == 0
 
 
 def test_upload_may_exceed_max_content_length(app: Flask, signed_in: FlaskClient) -> None:
@@ -632,6 +659,34 @@ def test_media_gc_removes_old_unused_photos_only_once(
     assert remaining == {used, young_unused}
     with app.app_context():
         assert set(db.session.scalars(select(Media.id))) == {used, young_unused}
+
+
+def test_media_gc_runs_at_once_remove_each_photo_once(
+    app: Flask, make_user: Callable[..., User], bucket: Bucket
+) -> None:
+    import threading
+
+    from journal.services.media import collect_garbage
+
+    alice = make_user("alice")
+    photos = {store(app, alice, plain_jpeg(8, 8)) for _ in range(6)}
+    removed: list[int] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        with app.app_context():
+            start.wait()
+            removed.append(collect_garbage(timedelta(0), now=utcnow() + timedelta(seconds=1)))
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(removed) == len(photos) == 6
+    assert bucket.keys() == []
+    assert count(app, Media) == 0
 
 
 def test_deleting_an_entry_releases_its_photo(

@@ -39,7 +39,9 @@ def too_large_request(files: int) -> MediaTooLarge:
     """413 for a body over ``request_limit``, naming the limits."""
     per_file = media_service.size_in_words(int(current_app.config["MEDIA_MAX_BYTES"]))
     if files == 1:
-        return MediaTooLarge(f"This file is larger than {per_file}, the limit for one photo.")
+        return MediaTooLarge(
+            f"This file is larger than {per_file}, the limit for one photo (MEDIA_MAX_BYTES)."
+        )
     return MediaTooLarge(
         f"These files are too large together: at most {files} photos of up to {per_file} "
         "each (MEDIA_MAX_BYTES) can be sent at once."

@@ -418,6 +418,20 @@ def test_entry_page_shows_its_photo_lazily(
     assert 'loading="lazy"' in page
 
 
+def test_atom_feed_carries_absolute_photo_addresses(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User], make_entry: Callable[..., int]
+) -> None:
+    app.config["PUBLIC_URL"] = "https://journal.example"
+    alice = make_user("alice")
+    photo = store(app, alice)
+    make_entry(alice, body=f"![cat](/media/{photo})", visibility="public")
+    feed = text_of(client.get("/feed.atom"))
+    assert f"src=&quot;https://journal.example/media/{photo}&quot;" in feed or (
+        f'src="https://journal.example/media/{photo}"' in feed
+    )
+    assert 'src="/media/' not in feed and "src=&quot;/media/" not in feed
+
+
 # --- the entry form without JavaScript --------------------------------------------------------
 
 

@@ -110,7 +110,7 @@ def _to_srgb(image: Image.Image) -> Image.Image:
             pass  # an unreadable profile: the pixels are taken as they are
     if image.mode == "I;16":
         image = image.point(lambda value: value / 256)
-    return image.convert(mode) if image.mode != mode else image.copy()
+    return image.convert(mode) if image.mode != mode else image
 
 
 def _encode(image: Image.Image, kind: str) -> bytes:
@@ -118,20 +118,13 @@ def _encode(image: Image.Image, kind: str) -> bytes:
     image.info = {}  # no EXIF, XMP, ICC or text chunk is carried into the file
     out = io.BytesIO()
     if kind == "image/jpeg":
-        image.convert("RGB" if image.mode != "L" else "L").save(
-            out, "JPEG", quality=85, optimize=True, progressive=True
-        )
+        # RGB or L here: an image with transparency is stored as PNG or WebP.
+        image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
     elif kind == "image/webp":
         image.save(out, "WEBP", quality=85, method=4)
     else:
         image.save(out, "PNG", optimize=False, compress_level=6)
     return out.getvalue()
-
-
-def _resized(image: Image.Image, longest: int) -> Image.Image:
-    copy = image.copy()
-    copy.thumbnail((longest, longest), Image.Resampling.LANCZOS)
-    return copy
 
 
 def process_image(data: bytes, max_pixels: int) -> ProcessedImage:
@@ -155,7 +148,7 @@ def process_image(data: bytes, max_pixels: int) -> ProcessedImage:
                 first_frame_only = bool(getattr(image, "is_animated", False))
                 image.seek(0)
                 image.load()
-                upright = ImageOps.exif_transpose(image)
+                upright = ImageOps.exif_transpose(image) or image
                 clean = _to_srgb(upright)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise too_many from None
@@ -171,13 +164,20 @@ def process_image(data: bytes, max_pixels: int) -> ProcessedImage:
         kind = "image/webp"
     else:
         kind = "image/jpeg"
+    width, height = clean.size
+    original = _encode(clean, kind)
+    # Shrunk in place, the display size from the original and the thumbnail from that: no
+    # further full-size copy is held while a 50-megapixel photo is processed.
+    clean.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.LANCZOS)
+    display = _encode(clean, kind)
+    clean.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
     return ProcessedImage(
         content_type=kind,
-        width=clean.width,
-        height=clean.height,
-        original=_encode(clean, kind),
-        display=_encode(_resized(clean, DISPLAY_SIZE), kind),
-        thumb=_encode(_resized(clean, THUMB_SIZE), kind),
+        width=width,
+        height=height,
+        original=original,
+        display=display,
+        thumb=_encode(clean, kind),
         first_frame_only=first_frame_only,
     )
 

@@ -63,6 +63,8 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 3600
     SESSION_PROTECTION = "strong"
     API_TOKEN_RATE_LIMIT = "10 per minute"  # noqa: S105  (a rate, not a secret)
+    # Entries one account may write, through the pages and the API together.
+    ENTRY_WRITE_LIMIT = "60 per minute"
     # Photo uploads per account (each file counts once).
     RATELIMIT_MEDIA_PER_ACCOUNT = "60 per hour"
     # At most this many photos in one request (the entry form's ``media`` field).

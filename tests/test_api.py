@@ -144,6 +144,11 @@ def test_new_token_clears_the_users_expired_ones(
     [
         {"Authorization": "Bearer not-a-token"},
         {"Authorization": "Bearer " + "x" * 43},
+        # Saying Bearer without a token is no token, not anonymous.
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer    "},
+        {"Authorization": "Bearer"},
+        {"Authorization": "bearer \t"},
     ],
 )
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from journal.extensions import db
 from journal.models import User, UserSession
@@ -374,6 +375,45 @@ def test_remember_me_keeps_the_browser_signed_in_after_the_session_cookie_is_gon
     assert signed_in_as(browser) == "alice"
 
 
+def this_session_id(app: Flask) -> int:
+    with app.app_context():
+        return int(db.session.scalar(select(UserSession.id)))
+
+
+SIGN_OUTS: dict[str, Callable[[Flask, FlaskClient], TestResponse]] = {
+    "sign-out button": lambda app, client: post_form(client, "/logout"),
+    "this device on the account page": lambda app, client: post_form(
+        client, f"/account/sessions/{this_session_id(app)}/delete", form_page="/account"
+    ),
+    "account deletion": lambda app, client: post_form(
+        client, "/account/delete", form_page="/account", password=PASSWORD
+    ),
+}
+
+
+@pytest.mark.parametrize("sign_out", SIGN_OUTS.values(), ids=SIGN_OUTS.keys())
+def test_signing_out_deletes_the_remember_me_cookie(
+    app: Flask,
+    client: FlaskClient,
+    auth: AuthActions,
+    user: User,
+    sign_out: Callable[[Flask, FlaskClient], TestResponse],
+) -> None:
+    auth.login(remember_me="y")
+    assert client.get_cookie("remember_token") is not None
+    response = sign_out(app, client)
+    assert response.status_code == 302
+    expired = [
+        header
+        for header in response.headers.getlist("Set-Cookie")
+        if header.startswith("remember_token=;")
+    ]
+    assert len(expired) == 1
+    assert "Expires=Thu, 01 Jan 1970" in expired[0]
+    assert client.get_cookie("remember_token") is None
+    assert signed_in_as(client) is None
+
+
 # --- signing out -----------------------------------------------------------------------
 
 
@@ -445,7 +485,7 @@ def test_a_protected_page_with_a_query_comes_back_after_sign_in(
 
 def set_cookies(response: object) -> dict[str, str]:
     """Each cookie the response sets, by name, with its attributes as sent."""
-    headers = response.headers.getlist("Set-Cookie")  # type: ignore[attr-defined]
+    headers = response.headers.getlist("Set-Cookie")
     return {header.split("=", 1)[0]: header for header in headers}
 
 

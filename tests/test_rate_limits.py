@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 
-from journal.models import User
+from journal.models import Entry, User
 from journal.wording import in_words
 from tests.helpers import PASSWORD, count, post_form, text_of
 
@@ -207,3 +208,172 @@ def test_429_page_for_an_hourly_limit_says_minutes_or_hours(app_factory, user):
     assert response.status_code == 429
     assert 3500 < int(response.headers["Retry-After"]) <= 3600
     assert "You can try again in 1 hour." in text_of(response)
+
+
+# --- one limiter for every password check: the sign-in form and POST /api/v1/tokens ------
+
+
+def api_token(client, username="alice", password=PASSWORD, address="203.0.113.1"):
+    client.environ_base["REMOTE_ADDR"] = address
+    basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return client.post("/api/v1/tokens", headers={"Authorization": f"Basic {basic}"})
+
+
+def assert_sign_ins_limited(app, address="198.51.100.99"):
+    """The right password is refused on both ways in, each in its own format."""
+    page = login(app.test_client(), address=address)
+    assert page.status_code == 429
+    assert int(page.headers["Retry-After"]) > 0
+    api = api_token(app.test_client(), address=address)
+    assert api.status_code == 429
+    assert api.mimetype == "application/problem+json"
+    assert api.get_json()["status"] == 429
+    assert int(api.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(("on_the_web", "through_the_api"), [(5, 0), (4, 1), (1, 4), (0, 5)])
+def test_failed_passwords_count_together_per_account(app, user, on_the_web, through_the_api):
+    addresses = (f"198.51.100.{n}" for n in range(10))
+    for _ in range(on_the_web):
+        assert fail_login(app.test_client(), address=next(addresses)).status_code == 422
+    for _ in range(through_the_api):
+        response = api_token(app.test_client(), password=WRONG, address=next(addresses))
+        assert response.status_code == 401
+    assert_sign_ins_limited(app)
+    # Another account is not affected.
+    assert api_token(app.test_client(), "bob", address="198.51.100.97").status_code == 401
+
+
+def test_failed_passwords_count_together_per_address(app_factory, make_user):
+    app = app_factory(API_TOKEN_RATE_LIMIT="100 per minute")
+    make_user("alice")
+    client = app.test_client()
+    for n in range(10):
+        assert fail_login(client, username=f"nobody{n}").status_code == 422
+        response = api_token(client, username=f"noone{n}", password=WRONG)
+        assert response.status_code == 401
+    assert_sign_ins_limited(app, address="203.0.113.1")
+    assert api_token(app.test_client(), address="192.0.2.7").status_code == 201
+
+
+def test_the_api_accepts_the_email_address_as_the_same_account(app, user):
+    for n in range(5):
+        response = api_token(app.test_client(), "Alice@Example.org", WRONG, f"198.51.100.{n}")
+        assert response.status_code == 401
+    assert_sign_ins_limited(app)
+
+
+def test_tokens_asked_for_with_the_right_password_do_not_count(app_factory, user):
+    app = app_factory(API_TOKEN_RATE_LIMIT="100 per minute")
+    for _ in range(8):
+        assert api_token(app.test_client()).status_code == 201
+    assert login(app.test_client()).status_code == 302
+
+
+@pytest.mark.slow
+def test_web_and_api_failures_count_together_across_instances_in_redis(
+    app_factory, monkeypatch, redis_url, user
+):
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", redis_url)
+    first, second = app_factory(), app_factory()
+    for n in range(3):
+        assert fail_login(first.test_client(), address=f"198.51.100.{n}").status_code == 422
+    for n in range(2):
+        response = api_token(second.test_client(), password=WRONG, address=f"198.51.100.{10 + n}")
+        assert response.status_code == 401
+    assert_sign_ins_limited(first)
+    assert_sign_ins_limited(second, address="198.51.100.98")
+
+
+# --- writing entries: per account, the writing form and the API together --------------------
+
+
+def write_on_the_web(client, title="Limited day", body="Words I do not want to lose.", tags=""):
+    return post_form(client, "/entry", title=title, body=body, tags=tags, visibility="private")
+
+
+def write_through_the_api(client, token, title="Limited day"):
+    return client.post(
+        "/api/v1/entries",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"title": title, "body": "Words."},
+    )
+
+
+def signed_in_client(app, username="alice"):
+    client = app.test_client()
+    assert post_form(client, "/login", username=username, password=PASSWORD).status_code == 302
+    return client
+
+
+def bearer_token(app, username="alice"):
+    basic = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+    response = app.test_client().post("/api/v1/tokens", headers={"Authorization": f"Basic {basic}"})
+    return response.get_json()["token"]
+
+
+def test_the_writing_form_is_limited_and_keeps_what_was_typed(app_factory, user):
+    app = app_factory(ENTRY_WRITE_LIMIT="2 per minute")
+    client = signed_in_client(app)
+    assert [write_on_the_web(client).status_code for _ in range(2)] == [302, 302]
+    response = write_on_the_web(client, "Third of the day", "A body typed with care.")
+    assert response.status_code == 429
+    wait = int(response.headers["Retry-After"])
+    assert 0 < wait <= 60
+    page = BeautifulSoup(text_of(response), "html.parser")
+    assert page.select_one("input[name=title]")["value"] == "Third of the day"
+    assert page.select_one("textarea[name=body]").get_text().strip() == "A body typed with care."
+    assert re.search(r"wait (\d+ seconds?|1 minute), then save again", page.get_text(" "))
+    assert count(app, Entry) == 2
+
+
+def test_the_form_and_the_api_count_together_per_account(app_factory, make_user):
+    app = app_factory(ENTRY_WRITE_LIMIT="3 per minute")
+    make_user("alice")
+    make_user("bob")
+    client, token = signed_in_client(app), bearer_token(app)
+    assert write_on_the_web(client).status_code == 302
+    assert [write_through_the_api(app.test_client(), token).status_code for _ in range(2)] == [
+        201,
+        201,
+    ]
+    api = write_through_the_api(app.test_client(), token)
+    assert api.status_code == 429
+    assert api.mimetype == "application/problem+json"
+    assert int(api.headers["Retry-After"]) > 0
+    assert write_on_the_web(client).status_code == 429
+    # Another account writes on.
+    assert write_through_the_api(app.test_client(), bearer_token(app, "bob")).status_code == 201
+    assert count(app, Entry) == 4
+
+
+@pytest.mark.parametrize("refused", [{"title": ""}, {"title": "x" * 201}, {"tags": "Not A Tag!"}])
+def test_entries_refused_for_their_content_do_not_count(app_factory, user, refused):
+    app = app_factory(ENTRY_WRITE_LIMIT="2 per minute")
+    client, token = signed_in_client(app), bearer_token(app)
+    for _ in range(3):
+        assert write_on_the_web(client, **{"title": "Day", **refused}).status_code == 422
+        api = app.test_client().post(
+            "/api/v1/entries",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"title": "Day", "body": "Words.", **refused, "tags": [refused.get("tags", "ok")]},
+        )
+        assert api.status_code == 422
+    assert write_through_the_api(app.test_client(), token).status_code == 201
+    assert write_on_the_web(client).status_code == 302
+    assert write_on_the_web(client).status_code == 429
+
+
+def test_the_default_entry_limit_is_generous(app):
+    assert app.config["ENTRY_WRITE_LIMIT"] == "60 per minute"
+
+
+@pytest.mark.slow
+def test_entry_limits_count_across_instances_in_redis(app_factory, monkeypatch, redis_url, user):
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", redis_url)
+    first = app_factory(ENTRY_WRITE_LIMIT="2 per minute")
+    second = app_factory(ENTRY_WRITE_LIMIT="2 per minute")
+    assert write_on_the_web(signed_in_client(first)).status_code == 302
+    assert write_through_the_api(second.test_client(), bearer_token(second)).status_code == 201
+    assert write_on_the_web(signed_in_client(first)).status_code == 429
+    assert write_through_the_api(second.test_client(), bearer_token(second)).status_code == 429

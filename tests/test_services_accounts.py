@@ -12,8 +12,8 @@ from sqlalchemy import event, insert, select
 
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
-from journal.models import User, UserSession
-from journal.services import accounts, passwords
+from journal.models import ApiToken, User, UserSession
+from journal.services import accounts, passwords, tokens
 from tests.helpers import PASSWORD, PASSWORD_HASH, count
 
 START = datetime(2026, 1, 10, 8, 0, tzinfo=UTC)
@@ -175,6 +175,33 @@ def test_start_session_stores_only_a_hash_of_the_token(ctx: None, user: User) ->
 def test_load_session_refuses_an_unknown_token(ctx: None, user: User) -> None:
     start(user)
     assert accounts.load_session("made-up") is None
+
+
+# A session and an API token stored before both kinds shared one hash function.
+STORED_TOKEN = "kq3VYcY2lGmN3j7W0d0Vb6n0b0sB2CqfL5o1pZxq0aE"
+STORED_HASH = "ab70fe3b39d9e10d625a97d8e45b0759568500507dae9d388cd3383436a631a9"
+
+
+@pytest.mark.parametrize("model", [UserSession, ApiToken])
+def test_tokens_stored_before_one_hash_function_still_work(
+    ctx: None, user: User, model: type[UserSession] | type[ApiToken]
+) -> None:
+    extra = {"expires_at": START + timedelta(days=3650)} if model is ApiToken else {}
+    db.session.execute(insert(model).values(token_hash=STORED_HASH, user_id=user.id, **extra))
+    db.session.commit()
+    if model is UserSession:
+        found = accounts.load_session(STORED_TOKEN)
+        assert found is not None and found.id == user.id
+    else:
+        owner = tokens.token_owner(STORED_TOKEN)
+        assert owner is not None and owner[1].id == user.id
+
+
+@pytest.mark.parametrize("forged", ["\ud800", "abc\udfff", ""])
+def test_a_forged_token_finds_nobody_and_raises_nothing(ctx: None, user: User, forged: str) -> None:
+    start(user)
+    assert accounts.load_session(forged) is None
+    assert tokens.token_owner(forged) is None
 
 
 def test_using_a_session_keeps_it_alive_for_30_more_days(ctx: None, user: User) -> None:

@@ -57,32 +57,39 @@ class User(Model):
         return f"<User {self.username!r}>"
 
 
-class UserSession(Model):
-    """One signed-in browser. The cookie carries a random token; only its hash is stored."""
+class HeldSecret:
+    """The columns of a secret a person holds (a sign-in or an API token): only its hash."""
 
-    __tablename__ = "user_sessions"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused (migration 0003)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UserSession(HeldSecret, Model):
+    """One signed-in browser. The cookie carries a random token; only its hash is stored."""
+
+    __tablename__ = "user_sessions"
+
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
 
-class ApiToken(Model):
-    """A bearer token for the JSON API; only its hash is stored."""
+class ApiToken(HeldSecret, Model):
+    """A bearer token for the JSON API; only its hash is stored.
+
+    ``client`` is the User-Agent that asked for it and ``last_used_at`` when it last
+    authenticated a request (refreshed at most once a minute), for the account page.
+    """
 
     __tablename__ = "api_tokens"
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused (migration 0003)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    client: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     user: Mapped[User] = relationship()

@@ -35,7 +35,7 @@ def end_session_of(user: User, session_id: int) -> bool:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> int:
-    """Replace the password after checking the current one; ends every other session."""
+    """Replace the password (the current one checked); ends other sessions and all API tokens."""
     if not check_password(user.password_hash, current_password):
         raise ValidationFailed.on("current_password", WRONG_PASSWORD)
     if problems := password_problems(new_password, user.username):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from journal.models import User, UserSession, utcnow
 from journal.services import zones
 from journal.services.passwords import check_password, hash_password, password_problems
 from journal.services.storable import is_storable
+from journal.services.tokens import end_tokens_of, hash_token
 
 USERNAME_TAKEN = "That username is already taken."
 EMAIL_TAKEN = "An account with that email already exists."
@@ -122,16 +122,12 @@ def authenticate(login: str, password: str) -> User | None:
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start_session(user: User, user_agent: str = "") -> str:
     """Record a new sign-in and return the token its cookie carries."""
     token = secrets.token_urlsafe(32)
     db.session.add(
         UserSession(
-            token_hash=_token_hash(token),
+            token_hash=hash_token(token),
             user=user,
             # A header may carry a NUL, which no database stores; the rest still names it.
             user_agent=user_agent.replace("\x00", "")[:200],
@@ -150,7 +146,7 @@ def load_session(token: str) -> User | None:
     row = db.session.execute(
         select(User, UserSession.id, UserSession.last_seen_at)
         .join_from(UserSession, User, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _token_hash(token))
+        .where(UserSession.token_hash == hash_token(token))
     ).first()
     if row is None:
         return None
@@ -172,21 +168,25 @@ def current_session_id(user: User) -> int | None:
     if user.session_token is None:
         return None
     return db.session.scalar(
-        select(UserSession.id).where(UserSession.token_hash == _token_hash(user.session_token))
+        select(UserSession.id).where(UserSession.token_hash == hash_token(user.session_token))
     )
 
 
 def end_session(token: str) -> None:
     """End one session: its cookie, and any copy of it, stops working."""
-    db.session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    db.session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
     db.session.commit()
 
 
 def end_other_sessions(user: User) -> int:
-    """End every session of the user but the current one; returns how many ended."""
+    """End every session of the user but the current one, and every API token of theirs.
+
+    Returns how many sessions ended. Password changes call this too.
+    """
+    end_tokens_of(user)
     statement = delete(UserSession).where(UserSession.user_id == user.id)
     if user.session_token is not None:
-        statement = statement.where(UserSession.token_hash != _token_hash(user.session_token))
+        statement = statement.where(UserSession.token_hash != hash_token(user.session_token))
     result = db.session.execute(statement)
     db.session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from journal.models import User, UserSession
 from journal.services.accounts import normalise_email
 from journal.services.mailer import send_mail
 from journal.services.passwords import hash_password, password_problems
+from journal.services.tokens import end_tokens_of
 from journal.urls import external_url
 from journal.wording import in_words
 
@@ -79,9 +80,10 @@ def request_reset(email: str) -> None:
 
 
 def reset_password(user: User, password: str) -> None:
-    """Set a new password and end every session of the user, in one transaction."""
+    """Set a new password and end every session and API token of the user, in one transaction."""
     if problems := password_problems(password, user.username):
         raise ValidationFailed({"password": problems})
     user.password_hash = hash_password(password)
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    end_tokens_of(user)
     db.session.commit()

@@ -1,4 +1,4 @@
-"""A short, human name for the browser behind a session ("Firefox on Linux")."""
+"""A short, human name for the browser behind a session ("Firefox on Linux") or a token."""
 
 from __future__ import annotations
 
@@ -41,3 +41,13 @@ def device_name(user_agent: str | None) -> str | None:
     if system:
         return f"a browser on {system}"
     return None
+
+
+@bp.app_template_filter("client_name")
+def client_name(user_agent: str | None) -> str | None:
+    """A browser's name as ``device_name`` gives it, else the client's first product token.
+
+    API clients rarely look like browsers: ``"curl/8.5.0"``, ``"python-requests/2.32.3"``.
+    """
+    text = (user_agent or "").strip()
+    return device_name(text) or (text.split()[0][:40] if text else None)

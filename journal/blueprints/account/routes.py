@@ -33,7 +33,7 @@ from journal.extensions import csrf
 from journal.forms import ServiceForm
 from journal.identity import signed_in_user
 from journal.models import utcnow
-from journal.services import account_settings, accounts, media, transfer, zones
+from journal.services import account_settings, accounts, media, tokens, transfer, zones
 
 # Post/Redirect/Get for refused forms too: the messages wait in the session for the page.
 REFUSED_KEY = "account_refused"
@@ -60,6 +60,7 @@ def render_settings(**forms: ServiceForm) -> ResponseReturnValue:
         "button_form": ButtonForm(formdata=None),
         "sessions": account_settings.active_sessions(user),
         "current_session_id": accounts.current_session_id(user),
+        "api_tokens": tokens.live_tokens(user),
         "photo_use": media.quota_use(user),
     }
     return render_template("account/settings.html", **context)
@@ -100,9 +101,13 @@ def refused_forms() -> dict[str, ServiceForm]:
 
 
 def sign_out_here() -> None:
-    """Forget the signed-in user in this browser (the session record is already gone)."""
-    logout_user()
+    """Forget the signed-in user in this browser (the session record is already gone).
+
+    Clear first: logout_user then marks the remember-me cookie for deletion in the session,
+    and Flask-Login expires that cookie in the browser on the way out.
+    """
     session.clear()
+    logout_user()
 
 
 @bp.get("/account")
@@ -146,10 +151,21 @@ def end_session(session_id: int) -> ResponseReturnValue:
     return redirect(url_for("account.settings"))
 
 
+# The largest id an integer key holds: a larger one names no token (404, not a database error).
+@bp.post("/account/tokens/<int(max=2147483647):token_id>/delete")
+@login_required
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    """Revoke one of the user's own API tokens; anyone else's token is 404."""
+    if not tokens.revoke_token_of(signed_in_user(required=True), token_id):
+        abort(404)
+    flash("That API token is revoked.", "success")
+    return redirect(url_for("account.settings"))
+
+
 @bp.post("/account/sessions/delete-others")
 @login_required
 def end_other_sessions() -> ResponseReturnValue:
-    """Sign out every device but this one."""
+    """Sign out every device but this one, and revoke every API token."""
     ended = accounts.end_other_sessions(signed_in_user(required=True))
     flash(f"Signed out everywhere else ({ended} session(s) ended).", "success")
     return redirect(url_for("account.settings"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import g
 from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth
-from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.datastructures import Authorization, WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response
 
@@ -18,8 +18,22 @@ from journal.services import accounts, tokens
 
 REALM = "Journal API"
 
+
+class BearerAuth(HTTPTokenAuth):
+    """Flask-HTTPAuth's bearer scheme, except that an empty token is refused, not ignored.
+
+    ``Authorization: Bearer`` with no token (or only spaces) would otherwise count as no
+    header at all and let the request through as anonymous.
+    """
+
+    def authenticate(self, auth: Authorization | None, stored_password: str | None) -> object:
+        if auth is None or self.verify_token_callback is None:
+            return None
+        return self.ensure_sync(self.verify_token_callback)(getattr(auth, "token", None) or "")
+
+
 basic_auth = HTTPBasicAuth(realm=REALM)
-token_auth = HTTPTokenAuth(scheme="Bearer", realm=REALM)
+token_auth = BearerAuth(scheme="Bearer", realm=REALM)
 
 
 @basic_auth.verify_password
@@ -45,11 +59,17 @@ def verify_token(token: str) -> User:
     A token that is sent but unknown, expired or revoked is refused outright, even where
     anonymous callers are welcome, so a client never mistakes a dead token for its data.
     """
+    invalid = WWWAuthenticate("bearer", {"realm": REALM, "error": "invalid_token"})
+    if not token:
+        raise Unauthorized(
+            "The Authorization header says Bearer but carries no token.",
+            www_authenticate=invalid,
+        )
     found = tokens.token_owner(token)
     if found is None:
         raise Unauthorized(
             "The bearer token is unknown, expired or revoked: ask for a new one.",
-            www_authenticate=WWWAuthenticate("bearer", {"realm": REALM, "error": "invalid_token"}),
+            www_authenticate=invalid,
         )
     record, user = found
     g.api_token = record

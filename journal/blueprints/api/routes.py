@@ -7,8 +7,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import Select, false
+from werkzeug.exceptions import TooManyRequests
 
 from journal.blueprints.api import bp
 from journal.blueprints.api.auth import api_token, basic_auth, token_auth
@@ -32,10 +33,12 @@ from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
 from journal.problems import InvalidFields
+from journal.rate_limits import count_entry_written, entry_write_wait, sign_in_limits
 from journal.services import accounts, entries, entry_views, listings, search, tokens
 from journal.services.entries import EntryInput
 from journal.services.entry_views import EntryView
 from journal.urls import external_url
+from journal.wording import in_words
 
 PROBLEM = "application/problem+json"
 # OpenAPI security requirements: a bearer token, or either a token or nothing at all.
@@ -68,18 +71,20 @@ def token_rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @bp.route("/tokens", methods=["POST"])
+@sign_in_limits
 @token_rate_limited
 @basic_auth.login_required
 @bp.doc(security=[{"basicAuth": []}])
 @bp.response(201, TokenSchema)
 @problem(401, "Wrong or missing username and password")
-@problem(429, "Too many tokens asked for; see Retry-After")
+@problem(429, "Too many tokens asked for, or too many failed sign-ins; see Retry-After")
 def new_token() -> dict[str, Any]:
     """Get a bearer token for your username (or email) and password.
 
     Send them with HTTP Basic authentication. The token is valid for 30 days.
     """
-    token, record = tokens.issue_token(basic_auth.current_user())
+    client = request.headers.get("User-Agent", "")
+    token, record = tokens.issue_token(basic_auth.current_user(), client)
     return {"token": token, "expires_at": record.expires_at}
 
 
@@ -155,13 +160,24 @@ def list_entries(
 @bp.arguments(NewEntrySchema)
 @bp.response(201, EntrySchema, headers={"Location": {"schema": {"type": "string"}}})
 @problem(401, "No valid bearer token")
+@problem(429, "Too many entries written in a short time; see Retry-After")
 def new_entry(data: dict[str, Any]) -> tuple[EntryView, dict[str, str]]:
-    """Write a new entry; it is private unless its visibility is public."""
+    """Write a new entry; it is private unless its visibility is public.
+
+    Each account may write a limited number of entries a minute (60 unless the site sets
+    another number), counted together with the writing form; beyond it, 429 with Retry-After.
+    """
     user = token_auth.current_user()
+    if wait := entry_write_wait(user):
+        raise TooManyRequests(
+            f"Too many entries written in a short time: wait {in_words(wait)}.",
+            retry_after=wait,
+        )
     try:
         entry = entries.create_entry(user, EntryInput(**data))
     except ValidationFailed as error:
         raise InvalidFields(error.errors) from None
+    count_entry_written(user)
     location = external_url("api.show_entry", entry_id=entry.id)
     return entry_views.read_entry(entry.id, user), {"Location": location}
 

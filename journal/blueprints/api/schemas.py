@@ -145,6 +145,18 @@ class EntryListQuerySchema(Schema):
     author = LookupText(metadata={"description": "only entries by this username"})
 
 
+def tag_list_field(**options: Any) -> fields.List[str]:
+    """An entry's ``tags`` field, described from the service's limits (it enforces them)."""
+    tag = fields.String(
+        metadata={
+            "minLength": 1,
+            "maxLength": TAG_MAX,
+            "description": "letters of any script, digits, - and _",
+        }
+    )
+    return fields.List(tag, metadata={"maxItems": TAGS_MAX}, **options)
+
+
 class EntryFieldsSchema(Schema):
     """The writable fields of an entry; unknown fields are refused."""
 
@@ -162,16 +174,7 @@ class EntryFieldsSchema(Schema):
     timezone = fields.String(
         metadata={"description": "IANA time zone it is written in; default: your own"}
     )
-    tags = fields.List(
-        fields.String(
-            metadata={
-                "minLength": 1,
-                "maxLength": TAG_MAX,
-                "description": "letters of any script, digits, - and _",
-            }
-        ),
-        metadata={"maxItems": TAGS_MAX},
-    )
+    tags = tag_list_field()
 
 
 class NewEntrySchema(EntryFieldsSchema):
@@ -182,17 +185,7 @@ class NewEntrySchema(EntryFieldsSchema):
         required=True, metadata={"minLength": 1, "maxLength": BODY_MAX, "description": "Markdown"}
     )
     visibility = fields.String(load_default="private", metadata={"enum": list(VISIBILITIES)})
-    tags = fields.List(
-        fields.String(
-            metadata={
-                "minLength": 1,
-                "maxLength": TAG_MAX,
-                "description": "letters of any script, digits, - and _",
-            }
-        ),
-        load_default=list,
-        metadata={"maxItems": TAGS_MAX},
-    )
+    tags = tag_list_field(load_default=list)
 
 
 class EntryChangesSchema(EntryFieldsSchema):

@@ -33,12 +33,11 @@ from journal.blueprints.auth.forms import (
 from journal.exceptions import ValidationFailed
 from journal.extensions import limiter
 from journal.models import User
+from journal.rate_limits import sign_in_limits
 from journal.services import accounts, password_reset
 from journal.wording import in_words
 
 LOGIN_FAILED = "Unknown username or email, or wrong password."
-# The 429 page adds how long to wait, in words, from Retry-After.
-TOO_MANY_SIGN_INS = "Too many failed sign-ins."
 RESET_SENT = (
     "If an account has that address, a link to choose a new password is on its way. "
     "It works once, within an hour."
@@ -48,18 +47,6 @@ RESET_SENT = (
 def _setting(name: str) -> str:
     value: str = current_app.config[name]
     return value
-
-
-def login_account_key() -> str:
-    """The rate-limit key of the account a sign-in names (its id when it exists)."""
-    login = request.form.get("username", "").strip().lower()
-    user = accounts.find_user(login) if login else None
-    return f"account:{user.id}" if user is not None else f"login:{login}"
-
-
-def login_failed(response: Response) -> bool:
-    """Only refused sign-ins count towards the limits (a refused form answers 422)."""
-    return response.status_code == 422
 
 
 def account_created(response: Response) -> bool:
@@ -127,19 +114,7 @@ def register() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: _setting("RATELIMIT_LOGIN_PER_ACCOUNT"),
-    key_func=login_account_key,
-    methods=["POST"],
-    deduct_when=login_failed,
-    error_message=TOO_MANY_SIGN_INS,
-)
-@limiter.limit(
-    lambda: _setting("RATELIMIT_LOGIN_PER_ADDRESS"),
-    methods=["POST"],
-    deduct_when=login_failed,
-    error_message=TOO_MANY_SIGN_INS,
-)
+@sign_in_limits
 def login() -> ResponseReturnValue:
     """Sign in with a username or email and a password."""
     next_url = safe_next(request.args.get("next"))
@@ -166,8 +141,10 @@ def logout() -> ResponseReturnValue:
     # CSRFProtect has already refused a POST without a valid token. A signed-in user
     # always carries a session token: the user loader and sign_in both set it.
     accounts.end_session(current_user.session_token)
-    logout_user()
+    # Clear first: logout_user then marks the remember-me cookie for deletion in the session,
+    # and Flask-Login expires that cookie in the browser on the way out.
     session.clear()
+    logout_user()
     flash("You are signed out.", "success")
     return redirect(url_for("journal.index"))
 

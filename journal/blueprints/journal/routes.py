@@ -40,12 +40,14 @@ from journal.extensions import csrf
 from journal.feeds import FEED_TYPE, atom_feed
 from journal.identity import signed_in_user
 from journal.models import Entry, User
+from journal.rate_limits import count_entry_written, entry_write_wait
 from journal.services import entries, entry_views, listings
 from journal.services import media as media_service
 from journal.services import search as full_text
 from journal.services.entries import EntryInput
 from journal.services.entry_views import EntryCard
 from journal.services.listings import Page
+from journal.wording import in_words
 
 FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
 
@@ -214,8 +216,16 @@ def new_entry() -> ResponseReturnValue:
     """Write a new entry (with photos from the ``media`` field, if any)."""
     form = EntryForm()
     if form.validate_on_submit():
+        if wait := entry_write_wait(current_user):
+            form.form_errors.append(
+                f"You have written many entries in a short time: wait {in_words(wait)}, "
+                "then save again. This entry is not saved yet; everything you typed is still here."
+            )
+            page = render_template("journal/edit.html", form=form, entry_id=None)
+            return page, 429, {"Retry-After": str(wait)}
         entry = saved_with_photos(form, lambda data: entries.create_entry(current_user, data))
         if entry is not None:
+            count_entry_written(current_user)
             flash("Entry saved.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200

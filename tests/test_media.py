@@ -566,6 +566,33 @@ def test_upload_may_exceed_max_content_length(app: Flask, signed_in: FlaskClient
     assert upload(signed_in, data).status_code == 201
 
 
+def test_api_upload_may_exceed_max_content_length(
+    app: Flask, client: FlaskClient, alice_bearer: dict[str, str]
+) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    data = plain_jpeg(600, 600)
+    response = client.post(
+        "/api/v1/media",
+        headers=alice_bearer,
+        data={"file": (io.BytesIO(data), "big.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, text_of(response)
+
+
+def test_signed_out_body_is_held_to_max_content_length(app: Flask, client: FlaskClient) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    data = plain_jpeg(600, 600)
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/media",
+        data={"csrf_token": token, "file": (io.BytesIO(data), "big.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert count(app, Media) == 0
+
+
 def test_photo_over_media_max_pixels_is_413(app: Flask, signed_in: FlaskClient) -> None:
     app.config["MEDIA_MAX_PIXELS"] = 1000
     response = upload(signed_in, plain_jpeg(100, 100))

@@ -251,8 +251,8 @@ def show_user(username: str) -> dict[str, Any]:
 
 
 @bp.route("/media", methods=["POST"])
-@allows_uploads(1, check_csrf=False)
-@token_auth.login_required
+@token_auth.login_required  # first: the larger body limit is for a known account only
+@allows_uploads(1, check_csrf=False, authenticated=lambda: True)
 @bp.doc(security=BEARER)
 @bp.arguments(MediaUploadSchema, location="files")
 @bp.response(201, MediaSchema)

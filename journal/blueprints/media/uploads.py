@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -48,11 +49,20 @@ def too_large_request(files: int) -> MediaTooLarge:
     )
 
 
-def allows_uploads(files: int, *, check_csrf: bool) -> Callable[[Callable[..., Any]], Any]:
+def signed_in() -> bool:
+    """Whether a browser's session is signed in (only a writer may send photos)."""
+    return bool(current_user.is_authenticated)
+
+
+def allows_uploads(
+    files: int, *, check_csrf: bool, authenticated: Callable[[], bool] = signed_in
+) -> Callable[[Callable[..., Any]], Any]:
     """Let a view's request body hold ``files`` photos (MAX_CONTENT_LENGTH is for the rest).
 
-    The body is read here, once the larger limit applies; ``check_csrf`` then checks the
-    CSRF token (the view must be ``csrf.exempt``: the app-wide check would read it first).
+    The larger limit applies only when ``authenticated()`` says who sends it: no one
+    unknown makes the server read hundreds of megabytes. The body is read here, under
+    that limit; ``check_csrf`` then checks the CSRF token (the view must be
+    ``csrf.exempt``: the app-wide check would read the body first).
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -60,7 +70,8 @@ def allows_uploads(files: int, *, check_csrf: bool) -> Callable[[Callable[..., A
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if request.method == "POST":
                 count = files if files > 0 else int(current_app.config["MEDIA_MAX_FILES"])
-                request.max_content_length = request_limit(count)
+                if authenticated():
+                    request.max_content_length = request_limit(count)
                 try:
                     request.files  # noqa: B018  (parse the body now, under this limit)
                 except RequestEntityTooLarge:

@@ -65,6 +65,10 @@ class Config:
     API_TOKEN_RATE_LIMIT = "10 per minute"  # noqa: S105  (a rate, not a secret)
     # Entries one account may write, through the pages and the API together.
     ENTRY_WRITE_LIMIT = "60 per minute"
+    # Photo uploads per account (each file counts once).
+    RATELIMIT_MEDIA_PER_ACCOUNT = "60 per hour"
+    # At most this many photos in one request (the entry form's ``media`` field).
+    MEDIA_MAX_FILES = 20
     MAIL_LOG_ONLY = False
     TESTING = False
     DEBUG = False
@@ -84,6 +88,17 @@ class Config:
         config["IMPORT_MAX_ENTRIES"] = _env_int("IMPORT_MAX_ENTRIES", 5000)
         # ... and at most this many seconds of rendering (well inside gunicorn's timeout).
         config["IMPORT_MAX_SECONDS"] = _env_int("IMPORT_MAX_SECONDS", 15)
+        # Photos: where they are stored ("local" or "s3://bucket/prefix") and their limits.
+        config["MEDIA_STORAGE"] = os.environ.get("MEDIA_STORAGE") or "local"
+        config["MEDIA_ROOT"] = os.environ.get("MEDIA_ROOT") or os.path.join(
+            app.instance_path, "media"
+        )
+        config["S3_ENDPOINT_URL"] = os.environ.get("S3_ENDPOINT_URL") or None
+        config["MEDIA_MAX_BYTES"] = _env_int("MEDIA_MAX_BYTES", 20 * 1024 * 1024)
+        config["MEDIA_MAX_PIXELS"] = _env_int("MEDIA_MAX_PIXELS", 50_000_000)
+        config["MEDIA_QUOTA_BYTES"] = _env_int("MEDIA_QUOTA_BYTES", 1024 * 1024 * 1024)
+        # An upload no entry uses is removed by ``flask journal media-gc`` after this long.
+        config["MEDIA_GC_GRACE_HOURS"] = _env_int("MEDIA_GC_GRACE_HOURS", 24)
         config["LOG_LEVEL"] = os.environ.get("LOG_LEVEL", "INFO").upper()
         config["RATELIMIT_STORAGE_URI"] = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         config["MAIL_SERVER"] = os.environ.get("MAIL_SERVER")

@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "journal.blueprints.calendar",
     "journal.blueprints.account",
     "journal.blueprints.api_reference",
+    "journal.blueprints.media",
 )
 
 

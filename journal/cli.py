@@ -165,3 +165,26 @@ def rerender_command(batch_size: int) -> None:
 
     report = rendering.rerender_entries(batch_size=batch_size, progress=progress)
     click.echo(f"Re-rendered {report.seen:,} entries: {report.changed:,} changed.")
+
+
+@journal_cli.command("media-gc")
+@click.option(
+    "--grace-hours",
+    type=click.IntRange(min=0),
+    default=None,
+    help="keep unused uploads younger than this (default: MEDIA_GC_GRACE_HOURS, 24)",
+)
+def media_gc_command(grace_hours: int | None) -> None:
+    """Remove photos no entry uses, once older than the grace period.
+
+    Meant for cron; safe to run on several hosts at once (each photo is removed by one).
+    """
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from journal.services import media
+
+    hours = grace_hours if grace_hours is not None else current_app.config["MEDIA_GC_GRACE_HOURS"]
+    removed = media.collect_garbage(timedelta(hours=int(hours)))
+    click.echo(f"Removed {removed:,} unused photo(s).")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from werkzeug.exceptions import Forbidden, NotFound, ServiceUnavailable
+from werkzeug.exceptions import (
+    Forbidden,
+    NotFound,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
 
 # How long to wait before trying a write again when the database could not take it.
 RETRY_AFTER_SECONDS = 30
@@ -53,3 +59,23 @@ class DatabaseUnavailable(JournalError, ServiceUnavailable):
 
     def __init__(self) -> None:
         super().__init__(retry_after=RETRY_AFTER_SECONDS)
+
+
+class MediaNotFound(JournalError, NotFound):
+    """No photo with that id that the viewer may see (another's private photo included)."""
+
+    description = "There is no photo at this address."
+
+
+class NotAnImage(JournalError, UnsupportedMediaType):
+    """An upload that is not a JPEG, PNG, WebP, GIF or HEIC/HEIF image (judged by content)."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+
+
+class MediaTooLarge(JournalError, RequestEntityTooLarge):
+    """An upload over one of the limits; the description names which."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)

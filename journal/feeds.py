@@ -19,6 +19,16 @@ FEED_TYPE = "application/atom+xml"
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+# A photo's address in rendered HTML, as ``journal.markdown`` writes it (site-relative).
+PHOTO_ADDRESS = re.compile(r'\b(src|href)="/media/')
+
+
+def absolute_photos(html: str) -> str:
+    """``html`` with its photos' addresses made absolute: a feed reader has no base URL."""
+    root = external_url("journal.index").rstrip("/")
+    return PHOTO_ADDRESS.sub(lambda match: f'{match.group(1)}="{root}/media/', html)
+
+
 def xml_text(text: str) -> str:
     """``text`` without the characters XML cannot carry."""
     return NOT_XML.sub("", text)
@@ -57,7 +67,7 @@ def atom_feed(entries: Sequence[EntryView], author: User | None = None) -> bytes
                 "uri": external_url("journal.user_page", username=entry.author),
             }
         )
-        item.content(xml_text(entry.body_html), type="html")
+        item.content(xml_text(absolute_photos(entry.body_html)), type="html")
         for tag in entry.tags:
             item.category(term=xml_text(tag))
     result: bytes = feed.atom_str(pretty=False)

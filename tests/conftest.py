@@ -23,9 +23,11 @@ from tests.helpers import PASSWORD, PASSWORD_HASH, post_form, write_entry
 from tests.servers import (
     PostgreSQLServer,
     RedisServer,
+    S3Server,
     SMTPServer,
     postgresql_server,
     redis_server,
+    s3_server,
     smtp_server,
 )
 
@@ -34,6 +36,9 @@ ENVIRONMENT_KEYS = (
     "JOURNAL_ENV", "SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "TRUSTED_PROXIES", "LOG_LEVEL",
     "RATELIMIT_STORAGE_URI", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
     "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+    "MEDIA_STORAGE", "MEDIA_ROOT", "S3_ENDPOINT_URL", "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS",
+    "MEDIA_QUOTA_BYTES", "MEDIA_GC_GRACE_HOURS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL",
 )  # fmt: skip
 
 _database_names = itertools.count(1)
@@ -127,10 +132,11 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def app_factory(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[Callable[..., Flask]]:
     """Build apps on the test database; keyword arguments override config values."""
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path / "media"))  # photos never land in instance/
     made: list[Flask] = []
 
     def make(config_name: str = "testing", **overrides: Any) -> Flask:
@@ -261,6 +267,32 @@ def redis_url(redis_service: RedisServer) -> str:
     client.flushall()
     client.close()
     return redis_service.url
+
+
+# --- photo storage: a folder, or a bucket on a real S3-compatible server -----------------
+
+
+@pytest.fixture(scope="session")
+def s3_service() -> Iterator[S3Server]:
+    """One moto_server for the run (skipped, or failed under JOURNAL_REQUIRE_ALL, without)."""
+    with s3_server() as server:
+        yield server
+
+
+_bucket_names = itertools.count(1)
+
+
+@pytest.fixture
+def s3_bucket(s3_service: S3Server, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """A new, empty bucket on the S3 server; returns (endpoint URL, bucket name)."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    name = f"journal-{os.getpid()}-{next(_bucket_names)}"
+    boto3.client("s3", endpoint_url=s3_service.endpoint).create_bucket(Bucket=name)
+    return s3_service.endpoint, name
 
 
 # --- the JSON API ----------------------------------------------------------------------

@@ -571,3 +571,49 @@ def smtp_server() -> Iterator[SMTPServer]:
         yield server
     finally:
         controller.stop()
+
+
+# --- S3-compatible object storage (photos) ------------------------------------------------
+
+
+@dataclass
+class S3Server:
+    """moto's standalone S3-compatible server on loopback (credentials are not checked)."""
+
+    port: int
+
+    @property
+    def endpoint(self) -> str:
+        """The ``S3_ENDPOINT_URL`` that points at this server."""
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def s3_server() -> Iterator[S3Server]:
+    """Start ``moto_server`` (``moto[server]``, the test extra), wait until it answers, stop it."""
+    executable = Path(sys.executable).with_name("moto_server")
+    if not executable.exists():
+        found = shutil.which("moto_server")
+        if found is None:
+            unavailable("moto_server is not installed; pip install 'moto[server]' (test extra)")
+        executable = Path(str(found))
+    port = free_port()
+    process = subprocess.Popen(
+        [str(executable), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("moto_server did not start")
+                time.sleep(0.1)
+        yield S3Server(port=port)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

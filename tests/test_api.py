@@ -706,6 +706,7 @@ def test_openapi_document_is_valid_3_1_and_covers_the_api(client: FlaskClient) -
         ("PATCH", "/api/v1/entries/{entry_id}"),
         ("DELETE", "/api/v1/entries/{entry_id}"),
         ("GET", "/api/v1/users/{username}"),
+        ("POST", "/api/v1/media"),
     }
     new_entry = document["components"]["schemas"]["NewEntry"]
     assert new_entry["additionalProperties"] is False

@@ -65,6 +65,7 @@ OPERATIONS = [
     ("PATCH", "/api/v1/entries/{entry_id}"),
     ("DELETE", "/api/v1/entries/{entry_id}"),
     ("GET", "/api/v1/users/{username}"),
+    ("POST", "/api/v1/media"),
 ]
 
 # Operations where valid generated input must succeed at least sometimes (the others need an

@@ -13,7 +13,7 @@ from journal.exceptions import NotAllowed, ValidationFailed
 from journal.extensions import db
 from journal.markdown import render_markdown
 from journal.models import VISIBILITIES, Entry, Tag, User, utcnow
-from journal.services import listings, tag_rules, zones
+from journal.services import listings, media, tag_rules, zones
 from journal.services.storable import unstorable
 
 TITLE_MAX = 200
@@ -169,6 +169,7 @@ def create_entry(author: User, data: EntryInput) -> Entry:
         tags=tags_named(checked.tags),
     )
     db.session.add(entry)
+    media.link_entry_media(entry)
     db.session.commit()
     return entry
 
@@ -186,12 +187,13 @@ def update_entry(entry: Entry, data: EntryInput) -> Entry:
     entry.is_public = data.visibility == "public"
     entry.tags = tags_named(checked.tags)
     entry.updated_at = utcnow()
+    media.link_entry_media(entry)
     db.session.commit()
     return entry
 
 
 def delete_entry(entry: Entry) -> None:
-    """Remove an entry for good."""
+    """Remove an entry for good; its photos are released (``media-gc`` removes unused ones)."""
     db.session.delete(entry)
     db.session.commit()
 

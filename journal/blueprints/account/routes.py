@@ -33,7 +33,7 @@ from journal.extensions import csrf
 from journal.forms import ServiceForm
 from journal.identity import signed_in_user
 from journal.models import utcnow
-from journal.services import account_settings, accounts, tokens, transfer, zones
+from journal.services import account_settings, accounts, media, tokens, transfer, zones
 
 # Post/Redirect/Get for refused forms too: the messages wait in the session for the page.
 REFUSED_KEY = "account_refused"
@@ -61,6 +61,7 @@ def render_settings(**forms: ServiceForm) -> ResponseReturnValue:
         "sessions": account_settings.active_sessions(user),
         "current_session_id": accounts.current_session_id(user),
         "api_tokens": tokens.live_tokens(user),
+        "photo_use": media.quota_use(user),
     }
     return render_template("account/settings.html", **context)
 

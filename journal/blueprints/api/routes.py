@@ -20,11 +20,15 @@ from journal.blueprints.api.schemas import (
     EntryListQuerySchema,
     EntryPageSchema,
     EntrySchema,
+    MediaSchema,
+    MediaUploadSchema,
     NewEntrySchema,
     ProblemSchema,
     TokenSchema,
     UserSchema,
 )
+from journal.blueprints.media.routes import upload_document
+from journal.blueprints.media.uploads import allows_uploads, store_files
 from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
@@ -241,3 +245,26 @@ def show_user(username: str) -> dict[str, Any]:
         "entry_count": listings.count_rows(listings.entries_by(None, user)),
         "url": external_url("api.show_user", username=user.username),
     }
+
+
+# --- photos ------------------------------------------------------------------------------
+
+
+@bp.route("/media", methods=["POST"])
+@token_auth.login_required  # first: the larger body limit is for a known account only
+@allows_uploads(1, check_csrf=False, authenticated=lambda: True)
+@bp.doc(security=BEARER)
+@bp.arguments(MediaUploadSchema, location="files")
+@bp.response(201, MediaSchema)
+@problem(401, "No valid bearer token")
+@problem(413, "Over a limit: the file size, the pixel count or the account's quota (named)")
+@problem(415, "Not a JPEG, PNG, WebP, GIF or HEIC/HEIF image (judged by its content)")
+@problem(429, "Too many uploads; see Retry-After")
+def upload_media(files: dict[str, Any]) -> dict[str, Any]:
+    """Upload a photo; put its ``markdown`` in an entry's body to show it.
+
+    It is stripped of metadata (EXIF with GPS, XMP, IPTC), turned upright and re-encoded;
+    an animated GIF keeps its first frame. Until an entry uses it, only you can see it.
+    """
+    stored = store_files(token_auth.current_user(), [files["file"]])
+    return upload_document(stored[0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from journal.models import VISIBILITIES
@@ -189,3 +190,27 @@ class NewEntrySchema(EntryFieldsSchema):
 
 class EntryChangesSchema(EntryFieldsSchema):
     """A partial update: only the fields given change."""
+
+
+class MediaUploadSchema(Schema):
+    """A photo upload: one file in the multipart field ``file``."""
+
+    file = Upload(
+        required=True,
+        metadata={"description": "JPEG, PNG, WebP, GIF or HEIC/HEIF, judged by its content"},
+    )
+
+
+class MediaSchema(Schema):
+    """A stored photo: its addresses, the Markdown line that shows it, and its size."""
+
+    id = fields.String(required=True)
+    url = fields.String(required=True, metadata={"description": "display size (≤ 1600 px)"})
+    thumb_url = fields.String(required=True, metadata={"description": "thumbnail (≤ 400 px)"})
+    markdown = fields.String(required=True, metadata={"description": "![alt](/media/<id>)"})
+    content_type = fields.String(required=True)
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    bytes = fields.Integer(
+        required=True, metadata={"description": "stored size of all its variants (quota use)"}
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -48,6 +49,13 @@ class EntryForm(ServiceForm):
         validators=[Optional()],
         description="When it happened, in your time zone; leave empty for now.",
         render_kw={"type": "datetime-local", "step": "60"},
+    )
+
+    media = MultipleFileField(
+        "Photos",
+        description="JPEG, PNG, WebP, GIF or HEIC; each is added to the end of the entry. "
+        "Location and camera details are removed.",
+        render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif,image/heic,image/heif"},
     )
 
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import (
@@ -24,15 +26,26 @@ from werkzeug.exceptions import HTTPException
 
 from journal.blueprints.journal import bp
 from journal.blueprints.journal.forms import EntryForm
+from journal.blueprints.media.uploads import Upload, allows_uploads, chosen_files, store_files
 from journal.error_pages import render_error
-from journal.exceptions import DatabaseUnavailable, EntryNotFound, NotAllowed, ValidationFailed
+from journal.exceptions import (
+    DatabaseUnavailable,
+    EntryNotFound,
+    MediaTooLarge,
+    NotAllowed,
+    NotAnImage,
+    ValidationFailed,
+)
+from journal.extensions import csrf
 from journal.feeds import FEED_TYPE, atom_feed
 from journal.identity import signed_in_user
 from journal.markdown import render_markdown
 from journal.models import Entry, User
 from journal.rate_limits import count_entry_written, entry_write_wait
 from journal.services import calendar, entries, entry_views, listings
+from journal.services import media as media_service
 from journal.services import search as full_text
+from journal.services.entries import EntryInput
 from journal.services.entry_views import EntryCard
 from journal.services.listings import Page
 from journal.wording import in_words
@@ -177,10 +190,43 @@ def user_feed(username: str) -> ResponseReturnValue:
     return feed_response(listings.get_user(username))
 
 
+def with_photos(form: EntryForm) -> tuple[EntryInput, list[Upload]]:
+    """The entry's input with a Markdown line added for each photo of the ``media`` field.
+
+    The photos are stored now; ``saved_with_photos`` removes them if the entry is not saved.
+    """
+    data = form.to_input()
+    uploads = store_files(current_user, chosen_files(form.media.data or []))
+    if uploads:
+        lines = "\n\n".join(upload.markdown for upload in uploads)
+        data = dataclasses.replace(data, body=f"{data.body.rstrip()}\n\n{lines}\n")
+    return data, uploads
+
+
+def saved_with_photos(form: EntryForm, save: Callable[[EntryInput], Entry]) -> Entry | None:
+    """Store the form's photos and save the entry with them; ``None`` if refused (on the form)."""
+    try:
+        data, uploads = with_photos(form)
+    except (NotAnImage, MediaTooLarge) as error:
+        form.attach(ValidationFailed.on("media", f"Nothing was saved. {error.description}"))
+        return None
+    try:
+        entry = save(data)
+    except ValidationFailed as error:
+        media_service.discard(upload.media.id for upload in uploads)
+        form.attach(error)
+        return None
+    if any(upload.first_frame_only for upload in uploads):
+        flash("An animated GIF keeps only its first frame.", "info")
+    return entry
+
+
 @bp.route("/entry", methods=["GET", "POST"])
+@csrf.exempt  # checked by allows_uploads, once the larger limit for photos applies
+@allows_uploads(0, check_csrf=True)
 @login_required
 def new_entry() -> ResponseReturnValue:
-    """Write a new entry."""
+    """Write a new entry (with photos from the ``media`` field, if any)."""
     form = EntryForm()
     if wants_preview():
         return preview_page(form, None)
@@ -192,11 +238,8 @@ def new_entry() -> ResponseReturnValue:
             )
             page = render_template("journal/edit.html", form=form, entry_id=None)
             return page, 429, {"Retry-After": str(wait)}
-        try:
-            entry = entries.create_entry(current_user, form.to_input())
-        except ValidationFailed as error:
-            form.attach(error)
-        else:
+        entry = saved_with_photos(form, lambda data: entries.create_entry(current_user, data))
+        if entry is not None:
             count_entry_written(current_user)
             flash("Entry saved.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
@@ -264,6 +307,8 @@ def not_saved(error: DatabaseUnavailable) -> ResponseReturnValue:
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@csrf.exempt  # checked by allows_uploads, once the larger limit for photos applies
+@allows_uploads(0, check_csrf=True)
 @login_required
 def edit_entry(entry_id: int) -> ResponseReturnValue:
     """Change an entry; only its author may (403 on a public entry, 404 on a private one)."""
@@ -272,11 +317,7 @@ def edit_entry(entry_id: int) -> ResponseReturnValue:
     if wants_preview():
         return preview_page(form, entry.id, entry.updated_at)
     if form.validate_on_submit():
-        try:
-            entries.update_entry(entry, form.to_input())
-        except ValidationFailed as error:
-            form.attach(error)
-        else:
+        if saved_with_photos(form, lambda data: entries.update_entry(entry, data)) is not None:
             flash("Entry updated.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200

@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "journal.blueprints.journal",
     "journal.blueprints.account",
     "journal.blueprints.api_reference",
+    "journal.blueprints.live",
 )
 
 

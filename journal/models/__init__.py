@@ -2,12 +2,14 @@
 
 from journal.models.base import Model, UTCDateTime, utcnow
 from journal.models.entry import VISIBILITIES, Entry, Tag, entry_tags
+from journal.models.event import LiveEvent
 from journal.models.user import ApiToken, User, UserSession
 
 __all__ = [
     "VISIBILITIES",
     "ApiToken",
     "Entry",
+    "LiveEvent",
     "Model",
     "Tag",
     "UTCDateTime",

@@ -1,0 +1,372 @@
+"""The live socket (/live): who may open one, what each viewer is told, limits, resume.
+
+The app runs under Werkzeug's threaded server in this process (``live_api``) and the
+sockets are real WebSocket clients (``simple_websocket.Client``).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from simple_websocket import Client, ConnectionClosed
+
+from journal.models import User
+from journal.services import events
+from tests.helpers import PASSWORD
+from tests.servers import Browser
+
+# How long a test waits for an event it expects (the poller runs every 0.3 s).
+WAIT = 10.0
+# How long a test waits to be sure an event does not come.
+QUIET = 1.5
+
+
+class Socket:
+    """A WebSocket client that reads JSON messages (heartbeats and pongs skipped)."""
+
+    def __init__(self, base_url: str, cookies: dict[str, str] | None = None, **headers: str):
+        # The browser's own User-Agent: the session is bound to it (SESSION_PROTECTION).
+        sent = {"Origin": base_url, "User-Agent": "journal-tests", **headers}
+        if cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        self.client = Client.connect(base_url.replace("http", "ws", 1) + "/live", headers=sent)
+        # The client reads frames that came with the handshake answer only once more data
+        # arrives: a ping's pong brings the hello out.
+        self.send({"type": "ping"})
+        self.hello = self.next()
+        assert self.hello["type"] == "hello", self.hello
+
+    def next(self, timeout: float = WAIT) -> dict[str, Any]:
+        """The next message that is not a heartbeat; fails after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            raw = self.client.receive(timeout=left)
+            if raw is None:
+                break
+            message: dict[str, Any] = json.loads(raw)
+            if message["type"] not in {"heartbeat", "pong"}:
+                return message
+        raise AssertionError(f"no message within {timeout}s")
+
+    def quiet(self, timeout: float = QUIET) -> list[dict[str, Any]]:
+        """Every message (heartbeats aside) that arrives within ``timeout`` seconds."""
+        got = []
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            raw = self.client.receive(timeout=left)
+            if raw is None:
+                break
+            message = json.loads(raw)
+            if message["type"] not in {"heartbeat", "pong"}:
+                got.append(message)
+        return got
+
+    def send(self, message: dict[str, Any] | str) -> None:
+        """Send one message (a dict as JSON)."""
+        self.client.send(message if isinstance(message, str) else json.dumps(message))
+
+    def close_code(self, timeout: float = WAIT) -> int:
+        """Read until the server closes the socket; its close code."""
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                self.client.receive(timeout=0.5)
+        except ConnectionClosed:
+            return int(self.client.close_reason)
+        raise AssertionError("the socket stayed open")
+
+    def close(self) -> None:
+        """Close it from this side."""
+        try:
+            self.client.close()
+        except ConnectionClosed:
+            pass
+
+
+@pytest.fixture
+def live_url(app: Flask, live_api: str) -> Iterator[str]:
+    """The app served on loopback; its event listener stops afterwards.
+
+    ``PUBLIC_URL`` is its address: the WebSocket client sends ``Host`` without the port,
+    so the request's own host would not match the ``Origin`` a browser sends.
+    """
+    app.config["PUBLIC_URL"] = live_api
+    yield live_api
+    events.hub(app).close_all()
+
+
+@pytest.fixture
+def sockets() -> Iterator[list[Socket]]:
+    """Sockets a test opened, closed afterwards."""
+    opened: list[Socket] = []
+    yield opened
+    for socket in opened:
+        socket.close()
+
+
+def signed_in_browser(base_url: str, username: str) -> Browser:
+    """A browser signed in as ``username`` through the sign-in form."""
+    browser = Browser(base_url)
+    answer = browser.submit("/login", username=username, password=PASSWORD)
+    assert answer.status == 302, answer.text
+    return browser
+
+
+@pytest.fixture
+def open_socket(live_url: str, sockets: list[Socket]) -> Callable[..., Socket]:
+    """Open a socket as ``username`` (``None``: anonymous)."""
+
+    def open_(username: str | None = None) -> Socket:
+        cookies = signed_in_browser(live_url, username).cookies if username else None
+        socket = Socket(live_url, cookies)
+        sockets.append(socket)
+        return socket
+
+    return open_
+
+
+def upgrade_answer(base_url: str, origin: str | None) -> int:
+    """The status of a WebSocket handshake sent with ``origin``."""
+    host, port = base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    headers = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    if origin is not None:
+        headers["Origin"] = origin
+    connection.request("GET", "/live", headers=headers)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+# --- who may open a socket ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        ("{own}", 101),
+        ("https://evil.example", 403),
+        ("{own}.evil.example", 403),
+        ("null", 403),
+        (None, 403),
+    ],
+)
+def test_only_the_sites_own_pages_may_open_a_socket(
+    app: Flask, live_url: str, origin: str | None, status: int
+) -> None:
+    # Without PUBLIC_URL (development), the request's own host is the one origin allowed.
+    app.config["PUBLIC_URL"] = None
+    sent = origin.replace("{own}", live_url) if origin else None
+    assert upgrade_answer(live_url, sent) == status
+
+
+def test_with_a_public_url_only_its_origin_may_open_a_socket(app: Flask, live_url: str) -> None:
+    app.config["PUBLIC_URL"] = "https://journal.example"
+    assert upgrade_answer(live_url, live_url) == 403
+    assert upgrade_answer(live_url, "https://journal.example") == 101
+
+
+def test_a_plain_get_is_refused(live_url: str) -> None:
+    browser = Browser(live_url)
+    assert browser.get("/live", headers={"Origin": live_url}).status == 400
+
+
+# --- who is told what ----------------------------------------------------------------------
+
+
+def test_hello_says_who_the_socket_is_for(
+    open_socket: Callable[..., Socket], make_user: Callable[..., User]
+) -> None:
+    make_user("alice")
+    assert open_socket().hello["signed_in"] is False
+    assert open_socket("alice").hello["signed_in"] is True
+
+
+@pytest.mark.parametrize(
+    ("viewer", "told_of_private"),
+    [(None, False), ("bob", False), ("alice", True)],
+)  # fmt: skip
+def test_a_private_entrys_event_reaches_only_its_author(
+    app: Flask,
+    open_socket: Callable[..., Socket],
+    make_user: Callable[..., User],
+    make_entry: Callable[..., int],
+    viewer: str | None,
+    told_of_private: bool,
+) -> None:
+    alice = make_user("alice")
+    make_user("bob")
+    socket = open_socket(viewer)
+    private = make_entry(alice, title="My secret", visibility="private")
+    public = make_entry(alice, title="Hello world", visibility="public")
+    first = socket.next()
+    if told_of_private:
+        assert first["type"] == "entry-created"
+        assert first["entry_id"] == private
+        assert first["visibility"] == "private"
+        first = socket.next()
+    assert first["entry_id"] == public
+    assert first["title"] == "Hello world"
+    assert first["author"] == "alice"
+    assert "My secret" not in json.dumps(first)
+
+
+@pytest.mark.parametrize("viewer", [None, "bob"])
+def test_making_an_entry_private_does_not_leak_it_to_others(
+    app: Flask,
+    open_socket: Callable[..., Socket],
+    make_user: Callable[..., User],
+    make_entry: Callable[..., int],
+    viewer: str | None,
+) -> None:
+    alice = make_user("alice")
+    make_user("bob")
+    entry_id = make_entry(alice, title="Out loud", visibility="public")
+    socket = open_socket(viewer)
+    writer = signed_in_browser(socket_base(socket), "alice")
+    edited = writer.submit(
+        f"/entries/{entry_id}/edit", title="Now a secret", body="Hush.", visibility="private"
+    )
+    assert edited.status == 302, edited.text
+    later = make_entry(alice, title="Marker", visibility="public")
+    message = socket.next()
+    assert message["entry_id"] == later, message
+
+
+def socket_base(socket: Socket) -> str:
+    """The http:// base URL a socket was opened on."""
+    return f"http://{socket.client.host}:{socket.client.port}"
+
+
+def test_the_author_follows_their_own_writing(
+    open_socket: Callable[..., Socket],
+    make_user: Callable[..., User],
+    make_entry: Callable[..., int],
+) -> None:
+    alice = make_user("alice")
+    socket = open_socket("alice")
+    entry_id = make_entry(alice, title="Draft one", visibility="private")
+    created = socket.next()
+    writer = signed_in_browser(socket_base(socket), "alice")
+    assert writer.submit(f"/entries/{entry_id}/edit", title="Draft two", body="More.").status == 302
+    changed = socket.next()
+    token = writer.get(f"/entries/{entry_id}/edit").csrf_token()
+    assert writer.post(f"/entries/{entry_id}/delete", {"csrf_token": token}).status == 302
+    deleted = socket.next()
+    assert [created["type"], changed["type"], deleted["type"]] == [
+        "entry-created",
+        "entry-changed",
+        "entry-deleted",
+    ]
+    assert created["id"] < changed["id"] < deleted["id"]
+    assert changed["version"] == created["version"] + 1
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+
+def test_an_oversized_message_closes_the_socket(
+    app: Flask, open_socket: Callable[..., Socket]
+) -> None:
+    socket = open_socket()
+    socket.send("x" * (app.config["LIVE_MAX_MESSAGE_BYTES"] + 1))
+    assert socket.close_code() == 1009
+
+
+def test_a_flooding_client_is_cut_off(app: Flask, open_socket: Callable[..., Socket]) -> None:
+    socket = open_socket()
+    for _ in range(app.config["LIVE_MAX_MESSAGES_PER_SECOND"] * 3):
+        try:
+            socket.send({"type": "ping"})
+        except ConnectionClosed:
+            break
+    assert socket.close_code() == 1008
+
+
+def test_a_client_within_its_limits_is_answered(open_socket: Callable[..., Socket]) -> None:
+    socket = open_socket()
+    socket.send({"type": "ping"})
+    assert json.loads(socket.client.receive(timeout=WAIT))["type"] == "pong"
+    socket.send("not json")
+    assert socket.next()["type"] == "error"
+    socket.send({"type": "resume", "after": "yesterday"})
+    assert socket.next()["type"] == "error"
+
+
+def test_heartbeats_come_while_nothing_happens(
+    app: Flask, open_socket: Callable[..., Socket]
+) -> None:
+    app.config["LIVE_HEARTBEAT_SECONDS"] = 0.5
+    socket = open_socket()
+    kinds = [json.loads(socket.client.receive(timeout=5))["type"] for _ in range(2)]
+    assert "heartbeat" in kinds
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def test_signing_out_ends_that_sessions_socket(
+    live_url: str, sockets: list[Socket], make_user: Callable[..., User]
+) -> None:
+    make_user("alice")
+    browser = signed_in_browser(live_url, "alice")
+    socket = Socket(live_url, browser.cookies)
+    sockets.append(socket)
+    assert browser.submit("/logout").status == 302
+    assert socket.next()["type"] == "session-ended"
+    assert socket.close_code() == 4001
+
+
+def test_sign_out_everywhere_ends_the_other_sessions_sockets_only(
+    live_url: str, sockets: list[Socket], make_user: Callable[..., User]
+) -> None:
+    make_user("alice")
+    phone = signed_in_browser(live_url, "alice")
+    laptop = signed_in_browser(live_url, "alice")
+    phone_socket, laptop_socket = Socket(live_url, phone.cookies), Socket(live_url, laptop.cookies)
+    sockets += [phone_socket, laptop_socket]
+    token = laptop.get("/account").csrf_token()
+    assert laptop.post("/account/sessions/delete-others", {"csrf_token": token}).status == 302
+    assert phone_socket.next()["type"] == "session-ended"
+    assert phone_socket.close_code() == 4001
+    assert laptop_socket.quiet() == []
+
+
+# --- resume ----------------------------------------------------------------------------------
+
+
+def test_a_socket_resumes_after_a_drop_with_what_it_missed(
+    open_socket: Callable[..., Socket],
+    make_user: Callable[..., User],
+    make_entry: Callable[..., int],
+) -> None:
+    alice = make_user("alice")
+    make_user("bob")
+    first = open_socket("bob")
+    seen = make_entry(alice, title="Seen", visibility="public")
+    last = first.next()
+    assert last["entry_id"] == seen
+    first.close()
+    missed = [
+        make_entry(alice, title="Missed one", visibility="public"),
+        make_entry(alice, title="Not for bob", visibility="private"),
+        make_entry(alice, title="Missed two", visibility="public"),
+    ]
+    again = open_socket("bob")
+    again.send({"type": "resume", "after": last["id"]})
+    got = [again.next(), again.next(), again.next()]
+    assert [m.get("entry_id") for m in got[:2]] == [missed[0], missed[2]]
+    assert got[2]["type"] == "resumed"
+    assert got[2]["last_id"] == got[1]["id"]
+    assert "Not for bob" not in json.dumps(got)

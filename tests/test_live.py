@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +20,9 @@ from simple_websocket import Client, ConnectionClosed
 
 from journal.models import User
 from journal.services import events
+from tests.conftest import empty_pg_tables
 from tests.helpers import PASSWORD
-from tests.servers import Browser
+from tests.servers import Browser, gunicorn_server
 
 # How long a test waits for an event it expects (the poller runs every 0.3 s).
 WAIT = 10.0
@@ -110,9 +113,26 @@ def sockets() -> Iterator[list[Socket]]:
         socket.close()
 
 
+_browsers: list[Browser] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_browsers() -> Iterator[None]:
+    yield
+    while _browsers:
+        _browsers.pop().close()
+
+
+def new_browser(base_url: str) -> Browser:
+    """A browser closed after the test."""
+    browser = Browser(base_url)
+    _browsers.append(browser)
+    return browser
+
+
 def signed_in_browser(base_url: str, username: str) -> Browser:
     """A browser signed in as ``username`` through the sign-in form."""
-    browser = Browser(base_url)
+    browser = new_browser(base_url)
     answer = browser.submit("/login", username=username, password=PASSWORD)
     assert answer.status == 302, answer.text
     return browser
@@ -178,7 +198,7 @@ def test_with_a_public_url_only_its_origin_may_open_a_socket(app: Flask, live_ur
 
 
 def test_a_plain_get_is_refused(live_url: str) -> None:
-    browser = Browser(live_url)
+    browser = new_browser(live_url)
     assert browser.get("/live", headers={"Origin": live_url}).status == 400
 
 
@@ -370,3 +390,93 @@ def test_a_socket_resumes_after_a_drop_with_what_it_missed(
     assert got[2]["type"] == "resumed"
     assert got[2]["last_id"] == got[1]["id"]
     assert "Not for bob" not in json.dumps(got)
+
+
+# --- real gunicorn: processes and hosts ------------------------------------------------------
+
+
+def register(base_url: str, username: str) -> Browser:
+    """Register ``username`` on a running server; returns the signed-in browser."""
+    browser = new_browser(base_url)
+    answer = browser.submit(
+        "/register",
+        username=username,
+        email=f"{username}@example.org",
+        password=PASSWORD,
+        password2=PASSWORD,
+    )
+    assert answer.status == 302, answer.text
+    return browser
+
+
+def write(browser: Browser, title: str, visibility: str = "public") -> int:
+    """Write an entry through the form; returns its id."""
+    # A kept-alive connection idle for long (sockets were being opened) may be gone.
+    browser.connection.close()
+    answer = browser.submit("/entry", title=title, body="Words.", visibility=visibility)
+    assert answer.status == 302, answer.text
+    return int(answer.location.rstrip("/").rsplit("/", 1)[-1])
+
+
+@pytest.mark.slow
+def test_events_cross_hosts_through_redis_and_sign_out_everywhere_reaches_them(
+    pg_migrated_url: str,
+    redis_url: str,
+    tmp_path: Path,
+    sockets: list[Socket],
+) -> None:
+    empty_pg_tables(pg_migrated_url)
+    with (
+        gunicorn_server(pg_migrated_url, tmp_path, workers=2, REDIS_URL=redis_url) as host_a,
+        # A short worker timeout: gunicorn must not take a quiet socket for a stuck worker.
+        gunicorn_server(
+            pg_migrated_url, tmp_path, workers=2, REDIS_URL=redis_url, GUNICORN_TIMEOUT="2"
+        ) as host_b,
+    ):
+        on_a = register(host_a.base_url, "alice")
+        register(host_a.base_url, "bob")
+        on_b = signed_in_browser(host_b.base_url, "alice")
+        alice_b = Socket(host_b.base_url, on_b.cookies)
+        bob_b = Socket(host_b.base_url, signed_in_browser(host_b.base_url, "bob").cookies)
+        anonymous_b = Socket(host_b.base_url)
+        sockets += [alice_b, bob_b, anonymous_b]
+        time.sleep(4)  # twice gunicorn's timeout on host B
+
+        private = write(on_a, "Only mine", "private")
+        public = write(on_a, "For everyone")
+        mine = [alice_b.next()["entry_id"], alice_b.next()["entry_id"]]
+        assert mine == [private, public]
+        for other in (bob_b, anonymous_b):
+            told = other.next()
+            assert told["entry_id"] == public
+            assert told["title"] == "For everyone"
+
+        on_a.connection.close()
+        token = on_a.get("/account").csrf_token()
+        assert on_a.post("/account/sessions/delete-others", {"csrf_token": token}).status == 302
+        assert alice_b.next()["type"] == "session-ended"
+        assert alice_b.close_code() == 4001
+        assert bob_b.quiet() == []
+        # The page the ended socket came from now signs in again.
+        on_b.connection.close()
+        assert on_b.get("/entry").status == 302
+
+
+@pytest.mark.slow
+def test_workers_of_one_host_share_events_without_redis_and_sigterm_says_going_away(
+    sqlite_template: Path, tmp_path: Path, sockets: list[Socket]
+) -> None:
+    database = tmp_path / "journal.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    with gunicorn_server(f"sqlite:///{database}", tmp_path, workers=3) as host:
+        writer = register(host.base_url, "alice")
+        # Several sockets, so some sit in other workers than the one that takes the write.
+        readers = [Socket(host.base_url) for _ in range(4)]
+        sockets += readers
+        entry_id = write(writer, "Across workers")
+        for reader in readers:
+            assert reader.next()["entry_id"] == entry_id
+        # A page is still served while sockets hold threads.
+        assert writer.get("/explore").status == 200
+        host.process.terminate()
+        assert {reader.close_code() for reader in readers} == {1001}

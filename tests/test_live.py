@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,12 +34,20 @@ QUIET = 1.5
 class Socket:
     """A WebSocket client that reads JSON messages (heartbeats and pongs skipped)."""
 
-    def __init__(self, base_url: str, cookies: dict[str, str] | None = None, **headers: str):
+    def __init__(
+        self,
+        base_url: str,
+        cookies: dict[str, str] | None = None,
+        tls: ssl.SSLContext | None = None,
+        **headers: str,
+    ):
         # The browser's own User-Agent: the session is bound to it (SESSION_PROTECTION).
         sent = {"Origin": base_url, "User-Agent": "journal-tests", **headers}
         if cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        self.client = Client.connect(base_url.replace("http", "ws", 1) + "/live", headers=sent)
+        self.client = Client.connect(
+            base_url.replace("http", "ws", 1) + "/live", headers=sent, ssl_context=tls
+        )
         # The client reads frames that came with the handshake answer only once more data
         # arrives: a ping's pong brings the hello out.
         self.send({"type": "ping"})

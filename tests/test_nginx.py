@@ -27,7 +27,6 @@ from werkzeug.test import encode_multipart
 
 from config import Config
 from tests.helpers import PASSWORD
-from tests.test_live import Socket
 from tests.servers import (
     NGINX_TEMPLATE,
     PROJECT_ROOT,
@@ -42,6 +41,7 @@ from tests.servers import (
     render_nginx_template,
     unavailable,
 )
+from tests.test_live import Socket
 
 MiB = 1024 * 1024
 # The app's own request lines in gunicorn's stderr.

@@ -246,14 +246,34 @@ def edit_entry(entry_id: int) -> ResponseReturnValue:
     form = EntryForm.for_entry(entry)
     if form.validate_on_submit():
         try:
-            entries.update_entry(entry, form.to_input())
+            entries.update_entry(entry, form.to_input(), started_from=form.started_from())
         except ValidationFailed as error:
             form.attach(error)
+        except entries.EditConflict as conflict:
+            return edited_elsewhere(form, entry_id, conflict)
         else:
             flash("Entry updated.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200
     return render_template("journal/edit.html", form=form, entry_id=entry.id), status
+
+
+def edited_elsewhere(
+    form: EntryForm, entry_id: int, conflict: entries.EditConflict
+) -> ResponseReturnValue:
+    """409: the entry changed since this edit began. Nothing was saved; the page shows the
+    saved text beside the writer's (kept in the form) to merge and save again."""
+    current = conflict.current
+    if current is None:  # deleted meanwhile
+        raise EntryNotFound()
+    form.form_errors.append(
+        "This entry was changed elsewhere since you began, so nothing was saved. "
+        "Both versions are below: merge what you want to keep into yours, then save again."
+    )
+    # Saving again now means saving over the version shown here.
+    form.version.data = str(current.version)
+    page = render_template("journal/edit.html", form=form, entry_id=entry_id, theirs=current)
+    return page, 409
 
 
 @bp.post("/entries/<int:entry_id>/delete")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -46,6 +47,8 @@ KEEP_FOR = timedelta(minutes=5)
 POLL_SECONDS = 0.3
 # After a failure (database or Redis down), how long the listener waits before trying again.
 RETRY_SECONDS = 1.0
+# A process without sockets for this long stops listening (the next socket starts again).
+IDLE_SECONDS = 10.0
 
 Event = dict[str, Any]
 
@@ -56,8 +59,8 @@ Event = dict[str, Any]
 def entry_event(kind: str, entry: Entry) -> Event:
     """The event for an entry written (``created``), ``changed`` or ``deleted``.
 
-    A private entry's event carries no title: only its author is ever told of it, and a
-    change that made an entry private must not show its title to anyone else.
+    A private entry's event carries no title or tags: only its author is ever told of it,
+    and a change that made an entry private must not show its title to anyone else.
     """
     event: Event = {
         "type": f"entry-{kind}",
@@ -70,6 +73,7 @@ def entry_event(kind: str, entry: Entry) -> Event:
     }
     if entry.is_public:
         event["title"] = entry.title
+        event["tags"] = [tag.name for tag in entry.tags]
     return event
 
 
@@ -197,12 +201,14 @@ class Hub:
         self.thread: threading.Thread | None = None
         self.stopping = threading.Event()
         self.last_id = 0
+        self.idle_since: float | None = None
 
     # sockets come and go
     def add(self, listener: Listener) -> None:
         """Start telling ``listener`` about events (and start the listener thread)."""
         with self.lock:
             self.listeners.add(listener)
+            self.idle_since = None
             if self.thread is None:
                 self.last_id = latest_id()
                 self.thread = threading.Thread(
@@ -240,10 +246,29 @@ class Hub:
             if view is not None:
                 listener.send(view)
 
+    def _go_on(self) -> bool:
+        """Whether the listener thread is to keep listening: ``False`` once stopping, or
+        after ``IDLE_SECONDS`` without a socket (then the thread is let go)."""
+        if self.stopping.is_set():
+            return False
+        with self.lock:
+            if self.thread is not threading.current_thread():
+                return False
+            if self.listeners:
+                self.idle_since = None
+                return True
+            now = time.monotonic()
+            if self.idle_since is None:
+                self.idle_since = now
+            if now - self.idle_since < IDLE_SECONDS:
+                return True
+            self.thread, self.idle_since = None, None
+            return False
+
     def _listen(self) -> None:
         with self.app.app_context():
             redis_url = self.app.config.get("REDIS_URL")
-            while not self.stopping.is_set():
+            while self._go_on():
                 try:
                     if redis_url:
                         self._follow_redis(redis_url)
@@ -259,7 +284,7 @@ class Hub:
             self.deliver(event)
 
     def _poll(self) -> None:
-        while not self.stopping.is_set():
+        while self._go_on():
             self._catch_up()
             db.session.remove()
             self.stopping.wait(POLL_SECONDS)
@@ -274,7 +299,7 @@ class Hub:
             # Whatever was published while this process was not subscribed.
             self._catch_up()
             db.session.remove()
-            while not self.stopping.is_set():
+            while self._go_on():
                 message = pubsub.get_message(timeout=1.0)
                 if message and message["type"] == "message":
                     self.deliver(json.loads(message["data"]))

@@ -81,7 +81,14 @@ def live(ws: Any) -> None:
     # The socket holds no database connection while it waits.
     db.session.remove()
     try:
-        listener.send({"type": "hello", "last_id": newest, "signed_in": viewer is not None})
+        listener.send(
+            {
+                "type": "hello",
+                "last_id": newest,
+                "signed_in": viewer is not None,
+                "user_id": listener.viewer_id,
+            }
+        )
         window, count = time.monotonic(), 0
         while True:
             raw = ws.receive(timeout=config["LIVE_HEARTBEAT_SECONDS"])

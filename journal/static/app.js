@@ -184,7 +184,14 @@
     var socket = null;
     var ended = false;
 
+    // A form being sent (signing out, saving) is already taking the page elsewhere.
+    var leaving = false;
+    document.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) leaving = true;
+    });
+
     function toSignIn() {
+      if (leaving) return;
       ended = true;
       var here = window.location.pathname + window.location.search;
       window.location.assign("/login?next=" + encodeURIComponent(here));

@@ -360,8 +360,24 @@ def test_signing_out_ends_that_sessions_socket(
     assert socket.close_code() == 4001
 
 
-def test_sign_out_everywhere_ends_the_other_sessions_sockets_only(
-    live_url: str, sockets: list[Socket], make_user: Callable[..., User]
+NEW_PASSWORD = "another long and unusual passphrase"
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/account/sessions/delete-others", {}),
+        ("/account/password", {"current_password": PASSWORD, "password": NEW_PASSWORD,
+                               "password2": NEW_PASSWORD}),
+    ],
+    ids=["sign-out-everywhere", "password-change"],
+)  # fmt: skip
+def test_ending_the_other_sessions_ends_their_sockets_only(
+    live_url: str,
+    sockets: list[Socket],
+    make_user: Callable[..., User],
+    path: str,
+    fields: dict[str, str],
 ) -> None:
     make_user("alice")
     phone = signed_in_browser(live_url, "alice")
@@ -369,7 +385,7 @@ def test_sign_out_everywhere_ends_the_other_sessions_sockets_only(
     phone_socket, laptop_socket = Socket(live_url, phone.cookies), Socket(live_url, laptop.cookies)
     sockets += [phone_socket, laptop_socket]
     token = laptop.get("/account").csrf_token()
-    assert laptop.post("/account/sessions/delete-others", {"csrf_token": token}).status == 302
+    assert laptop.post(path, {"csrf_token": token, **fields}).status == 302
     assert phone_socket.next()["type"] == "session-ended"
     assert phone_socket.close_code() == 4001
     assert laptop_socket.quiet() == []

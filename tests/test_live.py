@@ -209,6 +209,19 @@ def test_with_a_public_url_only_its_origin_may_open_a_socket(app: Flask, live_ur
     assert upgrade_answer(live_url, "https://journal.example") == 101
 
 
+def test_a_process_holding_its_most_sockets_refuses_more_before_the_upgrade(
+    app: Flask, live_url: str, sockets: list[Socket]
+) -> None:
+    app.config["LIVE_MAX_SOCKETS"] = 1
+    sockets.append(Socket(live_url))
+    assert upgrade_answer(live_url, live_url) == 503
+    sockets.pop().close()
+    deadline = time.monotonic() + WAIT
+    while upgrade_answer(live_url, live_url) != 101:
+        assert time.monotonic() < deadline, "the closed socket's place never came free"
+        time.sleep(0.1)
+
+
 def test_a_plain_get_is_refused(live_url: str) -> None:
     browser = new_browser(live_url)
     assert browser.get("/live", headers={"Origin": live_url}).status == 400

@@ -571,3 +571,24 @@ def test_events_go_through_redis_and_survive_a_redis_restart(
         assert socket.next()["entry_id"] == during
         after = make_entry(alice, title="After")
         assert socket.next()["entry_id"] == after
+
+
+def test_an_event_committed_after_a_later_one_still_goes_out_once(app: Flask) -> None:
+    # On PostgreSQL two writes may commit in the other order than their ids.
+    hub = events.Hub(app)
+    got: list[int] = []
+    listener = events.Listener(
+        viewer_id=None,
+        session_id=None,
+        send_text=lambda text: got.append(json.loads(text)["entry_id"]),
+        close=lambda code, reason: None,
+    )
+    hub.listeners.add(listener)
+
+    def event(event_id: int) -> dict[str, Any]:
+        return {"id": event_id, "type": "entry-created", "entry_id": event_id,
+                "author_id": 1, "visibility": "public"}  # fmt: skip
+
+    for event_id in (10, 9, 10, 11, 9):
+        hub.deliver(event(event_id))
+    assert got == [10, 9, 11]

@@ -23,6 +23,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -47,6 +48,8 @@ KEEP_FOR = timedelta(minutes=5)
 POLL_SECONDS = 0.3
 # After a failure (database or Redis down), how long the listener waits before trying again.
 RETRY_SECONDS = 1.0
+# How many ids before the newest seen each poll reads again (see ``Hub.delivered``).
+LOOK_BACK = 50
 # A process without sockets for this long stops listening (the next socket starts again).
 IDLE_SECONDS = 10.0
 
@@ -200,7 +203,13 @@ class Hub:
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.stopping = threading.Event()
+        # Events at or below ``floor`` happened before this listener began.
+        self.floor = 0
         self.last_id = 0
+        # Ids delivered lately: on PostgreSQL two writes may commit in the other order than
+        # their ids, so a lower id can arrive after a higher one and must still go out once.
+        self.delivered: set[int] = set()
+        self.delivered_order: deque[int] = deque()
         self.idle_since: float | None = None
 
     # sockets come and go
@@ -210,7 +219,9 @@ class Hub:
             self.listeners.add(listener)
             self.idle_since = None
             if self.thread is None:
-                self.last_id = latest_id()
+                self.floor = self.last_id = latest_id()
+                self.delivered.clear()
+                self.delivered_order.clear()
                 self.thread = threading.Thread(
                     target=self._listen, name="journal-live-events", daemon=True
                 )
@@ -232,9 +243,14 @@ class Hub:
     # events arrive
     def deliver(self, event: Event) -> None:
         """Hand ``event`` to every socket that may receive it, each its own view."""
-        if event["id"] <= self.last_id:
+        event_id = event["id"]
+        if event_id <= self.floor or event_id in self.delivered:
             return
-        self.last_id = event["id"]
+        self.delivered.add(event_id)
+        self.delivered_order.append(event_id)
+        if len(self.delivered_order) > KEEP_EVENTS:
+            self.delivered.discard(self.delivered_order.popleft())
+        self.last_id = max(self.last_id, event_id)
         with self.lock:
             listeners = list(self.listeners)
         for listener in listeners:
@@ -280,7 +296,8 @@ class Hub:
                     self.stopping.wait(RETRY_SECONDS)
 
     def _catch_up(self) -> None:
-        for event in events_after(self.last_id):
+        # A look back over the last few ids catches a write that committed after a later one.
+        for event in events_after(max(self.floor, self.last_id - LOOK_BACK)):
             self.deliver(event)
 
     def _poll(self) -> None:

@@ -70,6 +70,12 @@ class Config:
     # At most this many photos in one request (the entry form's ``media`` field).
     MEDIA_MAX_FILES = 20
     MAIL_LOG_ONLY = False
+    # The live socket (/live): heartbeat period, the largest message and the most messages a
+    # second a browser may send, and how many sockets one process holds (each holds a
+    # gunicorn thread: keep it below the threads per worker, so pages always get one).
+    LIVE_HEARTBEAT_SECONDS = 25
+    LIVE_MAX_MESSAGE_BYTES = 64 * 1024
+    LIVE_MAX_MESSAGES_PER_SECOND = 20
     TESTING = False
     DEBUG = False
 
@@ -101,6 +107,9 @@ class Config:
         config["MEDIA_GC_GRACE_HOURS"] = _env_int("MEDIA_GC_GRACE_HOURS", 24)
         config["LOG_LEVEL"] = os.environ.get("LOG_LEVEL", "INFO").upper()
         config["RATELIMIT_STORAGE_URI"] = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # The broker of live events across processes and hosts; without it, the database.
+        config["REDIS_URL"] = os.environ.get("REDIS_URL") or None
+        config["LIVE_MAX_SOCKETS"] = _env_int("LIVE_MAX_SOCKETS", 80)
         config["MAIL_SERVER"] = os.environ.get("MAIL_SERVER")
         config["MAIL_PORT"] = _env_int("MAIL_PORT", 25)
         config["MAIL_USE_TLS"] = os.environ.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"}

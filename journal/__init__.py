@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "journal.blueprints.account",
     "journal.blueprints.api_reference",
     "journal.blueprints.media",
+    "journal.blueprints.live",
 )
 
 

@@ -41,6 +41,7 @@ from tests.servers import (
     render_nginx_template,
     unavailable,
 )
+from tests.test_live import Socket
 
 MiB = 1024 * 1024
 # The app's own request lines in gunicorn's stderr.
@@ -438,12 +439,8 @@ def test_a_slow_client_does_not_hold_the_only_gunicorn_worker(tier: Tier) -> Non
     assert waited < 10, f"the page waited {waited:.1f}s behind a stalled client"
 
 
-@pytest.mark.skip(
-    reason="/live does not exist yet: the WebSocket upgrade through nginx is checked "
-    "once the app serves it (remove this mark then)"
-)
 @pytest.mark.slow
-def test_live_upgrades_to_a_websocket_through_nginx(tier: Tier) -> None:
+def test_live_upgrades_to_a_websocket_through_nginx(tier: Tier, writer: Browser) -> None:
     raw = socket.create_connection(("127.0.0.1", tier.web.https_port), timeout=30)
     with tier.web.tls().wrap_socket(raw, server_hostname="127.0.0.1") as connection:
         connection.sendall(
@@ -455,3 +452,31 @@ def test_live_upgrades_to_a_websocket_through_nginx(tier: Tier) -> None:
         head = connection.recv(4096).decode("latin-1")
     assert head.startswith("HTTP/1.1 101")
     assert "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head  # RFC 6455's answer to that key
+
+    # An event reaches a signed-in socket through nginx: its cookie and Origin pass too.
+    live = Socket(tier.web.https_url, writer.cookies, tls=tier.web.tls())
+    try:
+        assert live.hello["signed_in"] is True
+        written = writer.submit("/entry", title="Through nginx", body="Hi.", visibility="private")
+        assert written.status == 302, written.text
+        event = live.next()
+        assert event["type"] == "entry-created"
+        assert written.location.endswith(f"/entries/{event['entry_id']}")
+    finally:
+        live.close()
+
+
+def test_a_socket_from_another_site_is_refused_through_nginx(tier: Tier) -> None:
+    browser = tier.browser()
+    answer = browser.get(
+        "/live",
+        headers={
+            "Origin": "https://evil.example",
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version": "13",
+        },
+    )
+    browser.close()
+    assert answer.status == 403

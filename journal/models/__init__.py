@@ -2,6 +2,7 @@
 
 from journal.models.base import Model, UTCDateTime, utcnow
 from journal.models.entry import VISIBILITIES, Entry, Tag, entry_tags
+from journal.models.event import LiveEvent
 from journal.models.media import Media, entry_media
 from journal.models.user import ApiToken, User, UserSession
 
@@ -10,6 +11,7 @@ __all__ = [
     "ApiToken",
     "Entry",
     "Media",
+    "LiveEvent",
     "Model",
     "Tag",
     "UTCDateTime",

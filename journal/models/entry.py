@@ -88,6 +88,10 @@ class Entry(Model):
     is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Counts saves; an UPDATE or DELETE names the version it read (SQLAlchemy's optimistic
+    # locking), so a save over a newer version changes nothing (migration 0009).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     # When it happened, as the writer dated it (default: when it was written), and the
     # IANA zone it was written in; listings, the calendar and feeds go by this date.
     dated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

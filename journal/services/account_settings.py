@@ -9,7 +9,7 @@ from sqlalchemy import delete, exists, select
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.models import ApiToken, Entry, Tag, User, UserSession, entry_tags
-from journal.services import media, zones
+from journal.services import events, media, zones
 from journal.services.accounts import end_other_sessions
 from journal.services.passwords import check_password, hash_password, password_problems
 
@@ -31,6 +31,8 @@ def end_session_of(user: User, session_id: int) -> bool:
         delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
     )
     db.session.commit()
+    if result.rowcount:  # type: ignore[attr-defined]
+        events.publish(events.sessions_ended(user.id, [session_id]))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -56,10 +58,12 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     # Tags no entry uses any more go too: a tag name can itself say something private.
     db.session.execute(delete(Tag).where(~exists().where(entry_tags.c.tag_id == Tag.id)))
+    user_id = user.id
     photo_keys = media.remove_all_of(user)
     db.session.execute(delete(User).where(User.id == user.id))
     db.session.commit()
     media.remove_objects(photo_keys)  # files go once no row names them
+    events.publish(events.sessions_ended(user_id))
 
 
 def change_timezone(user: User, zone_name: str) -> None:

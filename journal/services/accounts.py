@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from journal.exceptions import ValidationFailed
 from journal.extensions import db
 from journal.models import User, UserSession, utcnow
-from journal.services import zones
+from journal.services import events, zones
 from journal.services.passwords import check_password, hash_password, password_problems
 from journal.services.storable import is_storable
 from journal.services.tokens import end_tokens_of, hash_token
@@ -173,9 +173,15 @@ def current_session_id(user: User) -> int | None:
 
 
 def end_session(token: str) -> None:
-    """End one session: its cookie, and any copy of it, stops working."""
-    db.session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+    """End one session: its cookie, and any copy of it, stops working (and its sockets close)."""
+    ended = db.session.execute(
+        delete(UserSession)
+        .where(UserSession.token_hash == hash_token(token))
+        .returning(UserSession.id, UserSession.user_id)
+    ).all()
     db.session.commit()
+    for session_id, user_id in ended:
+        events.publish(events.sessions_ended(user_id, [session_id]))
 
 
 def end_other_sessions(user: User) -> int:
@@ -189,4 +195,7 @@ def end_other_sessions(user: User) -> int:
         statement = statement.where(UserSession.token_hash != hash_token(user.session_token))
     result = db.session.execute(statement)
     db.session.commit()
+    if result.rowcount:  # type: ignore[attr-defined]
+        keep = current_session_id(user)
+        events.publish(events.sessions_ended(user.id, keep=keep))
     return int(result.rowcount)  # type: ignore[attr-defined]

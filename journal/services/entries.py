@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
 
-from journal.exceptions import NotAllowed, ValidationFailed
+from journal.exceptions import JournalError, NotAllowed, ValidationFailed
 from journal.extensions import db
 from journal.markdown import render_markdown
 from journal.models import VISIBILITIES, Entry, Tag, User, utcnow
-from journal.services import listings, media, tag_rules, zones
+from journal.services import events, listings, media, tag_rules, zones
 from journal.services.storable import unstorable
+
+
+class EditConflict(JournalError):
+    """A save or delete started from an older version than the entry has now: nothing changed.
+
+    ``current`` is the entry as it is now (the newer version), reloaded.
+    """
+
+    def __init__(self, current: Entry | None) -> None:
+        super().__init__("The entry was changed since this edit began.")
+        self.current = current
+
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -170,12 +183,49 @@ def create_entry(author: User, data: EntryInput) -> Entry:
     )
     db.session.add(entry)
     media.link_entry_media(entry)
+    db.session.flush()
+    event = events.entry_event("created", entry)
     db.session.commit()
+    events.publish(event)
     return entry
 
 
-def update_entry(entry: Entry, data: EntryInput) -> Entry:
-    """Change an entry's fields and re-render its body (no date given: the date stays)."""
+def _check_version(entry: Entry, started_from: int | None) -> None:
+    if started_from is not None and started_from != entry.version:
+        raise EditConflict(entry)
+
+
+def _commit_versioned(
+    entry: Entry, kind: str, after_flush: Callable[[], None] | None = None
+) -> events.Event:
+    """Commit a change of ``entry`` and return its event; ``EditConflict`` when another save
+    came first.
+
+    The UPDATE or DELETE names the version it read (the mapper's ``version_id_col``), so a
+    concurrent save between our read and our write changes nothing here.
+    """
+    entry_id = entry.id
+    # A deleted entry is described before it goes; a changed one once its version moved.
+    event = events.entry_event(kind, entry) if kind == "deleted" else None
+    try:
+        db.session.flush()
+        if after_flush is not None:
+            after_flush()  # more writes of the same change, once the version held
+        event = event or events.entry_event(kind, entry)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict(db.session.get(Entry, entry_id)) from None
+    return event
+
+
+def update_entry(entry: Entry, data: EntryInput, started_from: int | None = None) -> Entry:
+    """Change an entry's fields and re-render its body (no date given: the date stays).
+
+    ``started_from`` is the version the writer began with: when the entry has moved on
+    since, ``EditConflict`` is raised and nothing is written.
+    """
+    _check_version(entry, started_from)
     checked = check_entry(data, entry.timezone)
     entry.title = checked.title
     if entry.body != data.body:
@@ -187,15 +237,20 @@ def update_entry(entry: Entry, data: EntryInput) -> Entry:
     entry.is_public = data.visibility == "public"
     entry.tags = tags_named(checked.tags)
     entry.updated_at = utcnow()
-    media.link_entry_media(entry)
-    db.session.commit()
+    events.publish(
+        _commit_versioned(entry, "changed", after_flush=lambda: media.link_entry_media(entry))
+    )
     return entry
 
 
-def delete_entry(entry: Entry) -> None:
-    """Remove an entry for good; its photos are released (``media-gc`` removes unused ones)."""
+def delete_entry(entry: Entry, started_from: int | None = None) -> None:
+    """Remove an entry for good; its photos are released (``media-gc`` removes unused ones).
+
+    ``started_from``: as in ``update_entry``.
+    """
+    _check_version(entry, started_from)
     db.session.delete(entry)
-    db.session.commit()
+    events.publish(_commit_versioned(entry, "deleted"))
 
 
 def entry_input_of(entry: Entry) -> EntryInput:

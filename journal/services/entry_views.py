@@ -48,6 +48,8 @@ class EntryView(EntryCard):
     created_at: datetime
     updated_at: datetime
     author_id: int
+    # Counts saves; the API's ETag (a change sent with an older one is refused).
+    version: int
 
     @property
     def reading_minutes(self) -> int:
@@ -78,6 +80,7 @@ VIEW_COLUMNS = (
     Entry.created_at,
     Entry.updated_at,
     Entry.author_id,
+    Entry.version,
 )
 
 

@@ -450,6 +450,165 @@
     else window.addEventListener("load", focus);
   }
 
+  // --- Live updates over /live (a WebSocket); without it every page works as before. ---
+
+  // Which events a page cares about: a listing counts new entries it would show, the
+  // editor watches its own entry. Anything else only listens for the session ending.
+  function liveInterest(path, signedIn) {
+    var form = document.querySelector("form[data-entry-id]");
+    if (form) return { kind: "editor", form: form, entryId: Number(form.dataset.entryId) };
+    var match;
+    if (path === "/explore") return { kind: "listing", wants: function () { return true; } };
+    if ((match = path.match(/^\/u\/([^/]+)$/))) {
+      var name = decodeURIComponent(match[1]).toLowerCase();
+      return { kind: "listing", wants: function (e) { return (e.author || "").toLowerCase() === name; } };
+    }
+    if ((match = path.match(/^\/tags\/([^/]+)$/))) {
+      var tag = decodeURIComponent(match[1]).toLowerCase();
+      return { kind: "listing", wants: function (e) { return (e.tags || []).indexOf(tag) >= 0; } };
+    }
+    if (path === "/" && signedIn) return { kind: "listing", mine: true, wants: null };
+    return { kind: "other" };
+  }
+
+  function liveNotice(container) {
+    var notice = container.querySelector(".live-notice");
+    if (notice) return notice;
+    notice = document.createElement("div");
+    notice.className = "live-notice";
+    notice.setAttribute("role", "status");
+    notice.hidden = true;
+    var heading = container.querySelector("h1");
+    if (heading) heading.insertAdjacentElement("afterend", notice);
+    else container.insertBefore(notice, container.firstChild);
+    return notice;
+  }
+
+  function showListingNotice(notice, count) {
+    notice.textContent = "";
+    var text = document.createElement("span");
+    text.textContent = count === 1 ? "1 new entry" : count + " new entries";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button live-show";
+    button.textContent = "show";
+    button.addEventListener("click", function () { window.location.reload(); });
+    notice.appendChild(text);
+    notice.appendChild(document.createTextNode(" — "));
+    notice.appendChild(button);
+    notice.hidden = false;
+  }
+
+  function clockTime(iso) {
+    var when = iso ? new Date(iso) : new Date();
+    if (isNaN(when.getTime())) when = new Date();
+    return when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function liveUpdates() {
+    if (!("WebSocket" in window) || !window.JSON) return;
+    var main = document.getElementById("main");
+    if (!main) return;
+    var signedIn = !!document.querySelector("form[action$='/logout']");
+    var interest = liveInterest(window.location.pathname, signedIn);
+    if (interest.kind === "other" && !signedIn) return;
+
+    var lastId = null;
+    var seen = {};
+    var fresh = {};
+    var freshCount = 0;
+    var userId = null;
+    var attempts = 0;
+    var socket = null;
+    var ended = false;
+
+    // A form being sent (signing out, saving) is already taking the page elsewhere.
+    var leaving = false;
+    document.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) leaving = true;
+    });
+
+    function toSignIn() {
+      if (leaving) return;
+      ended = true;
+      var here = window.location.pathname + window.location.search;
+      window.location.assign("/login?next=" + encodeURIComponent(here));
+    }
+
+    function onEntry(event) {
+      if (interest.kind === "editor") {
+        if (event.entry_id !== interest.entryId) return;
+        var version = interest.form.querySelector("input[name='version']");
+        if (event.type === "entry-changed" && version && Number(version.value) >= event.version) return;
+        var notice = liveNotice(interest.form.parentElement);
+        notice.textContent = event.type === "entry-deleted"
+          ? "This entry was deleted elsewhere at " + clockTime(event.at) + "."
+          : "This entry was changed elsewhere at " + clockTime(event.at) +
+            ". Saving will show both versions side by side to merge.";
+        notice.hidden = false;
+        return;
+      }
+      if (interest.kind !== "listing" || event.type !== "entry-created") return;
+      var wanted = interest.mine ? event.author_id === userId : interest.wants(event);
+      if (!wanted || fresh[event.entry_id]) return;
+      fresh[event.entry_id] = true;
+      freshCount += 1;
+      showListingNotice(liveNotice(main), freshCount);
+    }
+
+    function onMessage(message) {
+      var data;
+      try { data = JSON.parse(message.data); } catch (error) { return; }
+      if (!data || typeof data.type !== "string") return;
+      if (data.type === "hello") {
+        attempts = 0;
+        userId = data.user_id;
+        if (signedIn && !data.signed_in) { toSignIn(); return; }
+        if (lastId === null) lastId = data.last_id;
+        else socket.send(JSON.stringify({ type: "resume", after: lastId }));
+        return;
+      }
+      if (data.type === "session-ended") { toSignIn(); return; }
+      if (typeof data.id === "number") {
+        if (seen[data.id]) return;
+        seen[data.id] = true;
+        if (lastId === null || data.id > lastId) lastId = data.id;
+      }
+      if (data.type.indexOf("entry-") === 0) onEntry(data);
+    }
+
+    function connect() {
+      if (ended) return;
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      try {
+        socket = new WebSocket(scheme + window.location.host + "/live");
+      } catch (error) {
+        return;
+      }
+      socket.addEventListener("message", onMessage);
+      socket.addEventListener("close", function (close) {
+        if (ended || close.code === 4001) { if (close.code === 4001) toSignIn(); return; }
+        // Back off: 1 s, 2 s, 4 s … up to a minute, with some jitter.
+        var delay = Math.min(60000, 1000 * Math.pow(2, attempts)) * (0.5 + Math.random() / 2);
+        attempts += 1;
+        window.setTimeout(connect, delay);
+      });
+    }
+
+    window.addEventListener("pagehide", function () {
+      ended = true;
+      // Closing one still connecting would log an error: the browser drops it anyway.
+      if (socket && socket.readyState === WebSocket.OPEN) socket.close(1000);
+    });
+    window.addEventListener("pageshow", function (event) {
+      // Back from the back-forward cache: listen again, from where the page left off.
+      if (!event.persisted) return;
+      ended = false;
+      connect();
+    });
+    connect();
+  }
+
   function start() {
     settlePendingSave();
     focusRefusedField();
@@ -460,6 +619,7 @@
     forgetDraftsOnSignOut();
     confirmations();
     submitShortcut();
+    liveUpdates();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app, request
 from sqlalchemy import Select, false
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import PreconditionFailed, TooManyRequests
 
 from journal.blueprints.api import bp
 from journal.blueprints.api.auth import api_token, basic_auth, token_auth
@@ -27,8 +27,6 @@ from journal.blueprints.api.schemas import (
     TokenSchema,
     UserSchema,
 )
-from journal.blueprints.media.routes import upload_document
-from journal.blueprints.media.uploads import allows_uploads, store_files
 from journal.exceptions import UserNotFound, ValidationFailed
 from journal.extensions import limiter
 from journal.models import Entry, User
@@ -37,6 +35,7 @@ from journal.rate_limits import count_entry_written, entry_write_wait, sign_in_l
 from journal.services import accounts, entries, entry_views, listings, search, tokens
 from journal.services.entries import EntryInput
 from journal.services.entry_views import EntryView
+from journal.uploads import allows_uploads, store_files, upload_document
 from journal.urls import external_url
 from journal.wording import in_words
 
@@ -65,6 +64,33 @@ def token_rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
 
     return limited
+
+
+class EntryChanged(PreconditionFailed):
+    """412: ``If-Match`` names a version the entry no longer has; nothing was changed."""
+
+    description = (
+        "The entry changed since the version your If-Match names, so nothing was changed. "
+        "Read it again (GET answers carry its ETag) and send your change with that ETag."
+    )
+
+
+def etag_of(entry_id: int, version: int) -> str:
+    """The entry's ETag: it changes with every save."""
+    return f'"{entry_id}-{version}"'
+
+
+def version_to_match(entry_id: int, version: int) -> int | None:
+    """The version an ``If-Match`` header requires (``None``: none sent, or ``*``).
+
+    Raises ``EntryChanged`` when it names any other version than ``version``.
+    """
+    wanted = request.if_match
+    if not wanted or wanted.star_tag:
+        return None
+    if not wanted.contains(etag_of(entry_id, version).strip('"')):
+        raise EntryChanged()
+    return version
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -188,9 +214,14 @@ def new_entry(data: dict[str, Any]) -> tuple[EntryView, dict[str, str]]:
 @bp.response(200, EntrySchema)
 @problem(401, "The bearer token sent is not valid")
 @problem(404, "No entry here that you may see")
-def show_entry(entry_id: int) -> EntryView:
-    """Read one entry. Another user's private entry is 404, as on the pages."""
-    return entry_views.read_entry(entry_id, token_auth.current_user())
+def show_entry(entry_id: int) -> tuple[EntryView, dict[str, str]]:
+    """Read one entry. Another user's private entry is 404, as on the pages.
+
+    The ``ETag`` answer header names this version: send it back as ``If-Match`` with a
+    PATCH or DELETE, and a change made elsewhere meanwhile is not overwritten (412).
+    """
+    view = entry_views.read_entry(entry_id, token_auth.current_user())
+    return view, {"ETag": etag_of(view.id, view.version)}
 
 
 @bp.route(f"/entries/{ENTRY_ID}", methods=["PATCH"])
@@ -201,16 +232,24 @@ def show_entry(entry_id: int) -> EntryView:
 @problem(401, "No valid bearer token")
 @problem(403, "Only its author may change an entry")
 @problem(404, "No entry here that you may see")
-def edit_entry(changes: dict[str, Any], entry_id: int) -> EntryView:
-    """Change some fields of your entry; the fields not sent stay as they are."""
+@problem(412, "If-Match names another version than the entry has now")
+def edit_entry(changes: dict[str, Any], entry_id: int) -> tuple[EntryView, dict[str, str]]:
+    """Change some fields of your entry; the fields not sent stay as they are.
+
+    With ``If-Match`` (the entry's ``ETag``), the change is made only to that version.
+    """
     user = token_auth.current_user()
     entry = entries.get_entry_for_change(entry_id, user)
+    started_from = version_to_match(entry.id, entry.version)
     changed = dataclasses.replace(entries.entry_input_of(entry), **changes)
     try:
-        entries.update_entry(entry, changed)
+        entries.update_entry(entry, changed, started_from=started_from)
     except ValidationFailed as error:
         raise InvalidFields(error.errors) from None
-    return entry_views.read_entry(entry_id, user)
+    except entries.EditConflict:
+        raise EntryChanged() from None
+    view = entry_views.read_entry(entry_id, user)
+    return view, {"ETag": etag_of(view.id, view.version)}
 
 
 @bp.route(f"/entries/{ENTRY_ID}", methods=["DELETE"])
@@ -220,9 +259,14 @@ def edit_entry(changes: dict[str, Any], entry_id: int) -> EntryView:
 @problem(401, "No valid bearer token")
 @problem(403, "Only its author may delete an entry")
 @problem(404, "No entry here that you may see")
+@problem(412, "If-Match names another version than the entry has now")
 def delete_entry(entry_id: int) -> None:
-    """Delete your entry for good."""
-    entries.delete_entry(entries.get_entry_for_change(entry_id, token_auth.current_user()))
+    """Delete your entry for good (with ``If-Match``: only the version it names)."""
+    entry = entries.get_entry_for_change(entry_id, token_auth.current_user())
+    try:
+        entries.delete_entry(entry, started_from=version_to_match(entry.id, entry.version))
+    except entries.EditConflict:
+        raise EntryChanged() from None
 
 
 # --- people ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_wtf.file import MultipleFileField
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -50,6 +50,8 @@ class EntryForm(ServiceForm):
         description="When it happened, in your time zone; leave empty for now.",
         render_kw={"type": "datetime-local", "step": "60"},
     )
+    # The entry's version the writer began from: a save over a newer one is refused (409).
+    version = HiddenField()
 
     media = MultipleFileField(
         "Photos",
@@ -70,8 +72,14 @@ class EntryForm(ServiceForm):
                 "visibility": entry.visibility,
                 "tags": ", ".join(tag.name for tag in entry.tags),
                 "date": local.strftime("%Y-%m-%dT%H:%M"),
+                "version": str(entry.version),
             }
         )
+
+    def started_from(self) -> int | None:
+        """The version the writer began from (``None``: not sent, no check)."""
+        value = (self.version.data or "").strip()
+        return int(value) if value.isdecimal() and len(value) < 10 else None
 
     def validate_date(self, field: StringField) -> None:
         """The date's shape: ``YYYY-MM-DDTHH:MM`` naming a real day (rules: the service's)."""

@@ -26,7 +26,6 @@ from werkzeug.exceptions import HTTPException
 
 from journal.blueprints.journal import bp
 from journal.blueprints.journal.forms import EntryForm
-from journal.blueprints.media.uploads import Upload, allows_uploads, chosen_files, store_files
 from journal.error_pages import render_error
 from journal.exceptions import (
     DatabaseUnavailable,
@@ -48,6 +47,7 @@ from journal.services import search as full_text
 from journal.services.entries import EntryInput
 from journal.services.entry_views import EntryCard
 from journal.services.listings import Page
+from journal.uploads import Upload, allows_uploads, chosen_files, store_files
 from journal.wording import in_words
 
 FORM_ENDPOINTS = {"journal.new_entry", "journal.edit_entry"}
@@ -216,6 +216,9 @@ def saved_with_photos(form: EntryForm, save: Callable[[EntryInput], Entry]) -> E
         media_service.discard(upload.media.id for upload in uploads)
         form.attach(error)
         return None
+    except entries.EditConflict:
+        media_service.discard(upload.media.id for upload in uploads)
+        raise
     if any(upload.first_frame_only for upload in uploads):
         flash("An animated GIF keeps only its first frame.", "info")
     return entry
@@ -317,7 +320,14 @@ def edit_entry(entry_id: int) -> ResponseReturnValue:
     if wants_preview():
         return preview_page(form, entry.id, entry.updated_at)
     if form.validate_on_submit():
-        if saved_with_photos(form, lambda data: entries.update_entry(entry, data)) is not None:
+        try:
+            saved = saved_with_photos(
+                form,
+                lambda data: entries.update_entry(entry, data, started_from=form.started_from()),
+            )
+        except entries.EditConflict as conflict:
+            return edited_elsewhere(form, entry_id, conflict)
+        if saved is not None:
             flash("Entry updated.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200
@@ -359,6 +369,24 @@ def preview() -> ResponseReturnValue:
     if len(body) > entries.BODY_MAX:
         abort(413)
     return Response(render_markdown(body), mimetype="text/html")
+
+
+def edited_elsewhere(
+    form: EntryForm, entry_id: int, conflict: entries.EditConflict
+) -> ResponseReturnValue:
+    """409: the entry changed since this edit began. Nothing was saved; the page shows the
+    saved text beside the writer's (kept in the form) to merge and save again."""
+    current = conflict.current
+    if current is None:  # deleted meanwhile
+        raise EntryNotFound()
+    form.form_errors.append(
+        "This entry was changed elsewhere since you began, so nothing was saved. "
+        "Both versions are below: merge what you want to keep into yours, then save again."
+    )
+    # Saving again now means saving over the version shown here.
+    form.version.data = str(current.version)
+    page = render_template("journal/edit.html", form=form, entry_id=entry_id, theirs=current)
+    return page, 409
 
 
 @bp.post("/entries/<int:entry_id>/delete")

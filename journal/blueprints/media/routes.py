@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, request
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
 from journal.blueprints.media import bp
-from journal.blueprints.media.uploads import Upload, allows_uploads, chosen_files, store_files
 from journal.error_pages import render_error
 from journal.exceptions import NotAnImage
 from journal.extensions import csrf
@@ -19,25 +17,11 @@ from journal.identity import signed_in_user
 from journal.problems import problem_response
 from journal.services import media as media_service
 from journal.services.storage import ObjectMissing
+from journal.uploads import allows_uploads, chosen_files, store_files, upload_document
 
 MEDIA_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,32}", re.ASCII)
 # How long a shared cache may keep a photo of a public entry (the entry may turn private).
 PUBLIC_MAX_AGE = 300
-
-
-def upload_document(upload: Upload) -> dict[str, Any]:
-    """The JSON answer describing one stored upload (``POST /media`` and the API)."""
-    media = upload.media
-    return {
-        "id": media.id,
-        "url": url_for("media.display", media_id=media.id),
-        "thumb_url": url_for("media.thumb", media_id=media.id),
-        "markdown": upload.markdown,
-        "content_type": media.content_type,
-        "width": media.width,
-        "height": media.height,
-        "bytes": media.bytes,
-    }
 
 
 @bp.post("/media")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -127,3 +127,18 @@ def store_files(user: User, files: Sequence[FileStorage]) -> list[Upload]:
         media_service.discard(upload.media.id for upload in stored)
         raise
     return stored
+
+
+def upload_document(upload: Upload) -> dict[str, Any]:
+    """The JSON answer describing one stored upload (``POST /media`` and the API)."""
+    media = upload.media
+    return {
+        "id": media.id,
+        "url": url_for("media.display", media_id=media.id),
+        "thumb_url": url_for("media.thumb", media_id=media.id),
+        "markdown": upload.markdown,
+        "content_type": media.content_type,
+        "width": media.width,
+        "height": media.height,
+        "bytes": media.bytes,
+    }

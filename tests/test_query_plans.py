@@ -49,8 +49,9 @@ SEED = [
     "SELECT 'writer' || n, 'writer' || n, 'writer' || n || '@example.org', "
     "'writer' || n || '@example.org', %(hash)s, now() FROM generate_series(1, %(users)s) n",
     "INSERT INTO entries (author_id, title, body, body_html, body_text, is_public, created_at, "
-    "updated_at) "
+    "updated_at, dated_at) "
     "SELECT 1 + n %% %(users)s, title, body, '<p>' || body || '</p>', body, n %% 10 < 7, "
+    "timestamptz '2020-01-01 00:00Z' + n * interval '1 hour', "
     "timestamptz '2020-01-01 00:00Z' + n * interval '1 hour', "
     "timestamptz '2020-01-01 00:00Z' + n * interval '1 hour' "
     "FROM generate_series(1, %(entries)s) n, "
@@ -293,14 +294,14 @@ SQLITE_SEED = [
     "SELECT 'writer' || i, 'writer' || i, 'writer' || i || '@example.org', "
     "'writer' || i || '@example.org', :hash, '2020-01-01 00:00:00.000000' FROM n",
     "INSERT INTO entries (author_id, title, body, body_html, body_text, is_public, created_at, "
-    "updated_at) "
+    "updated_at, dated_at) "
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :entries), "
     "made AS (SELECT i, CASE WHEN i % :rare_every = 7 THEN 'A day with a zeppelin' "
     "ELSE 'Quiet day number ' || i END AS title, "
     "'This morning I walked to the park. Note ' || i AS body, "
     "datetime('2020-01-01', '+' || i || ' hours') || '.000000' AS stamp FROM n) "
     "SELECT 1 + i % :users, title, body, '<p>' || body || '</p>', body, i % 10 < 7, "
-    "stamp, stamp FROM made",
+    "stamp, stamp, stamp FROM made",
     "INSERT INTO tags (name) VALUES (:big_tag), (:small_tag)",
     "INSERT INTO entry_tags (entry_id, tag_id) SELECT id, 1 FROM entries WHERE id % 3 = 0",
     "INSERT INTO entry_tags (entry_id, tag_id) SELECT id, 2 FROM entries WHERE id % 5000 = 1",

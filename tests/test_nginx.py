@@ -201,7 +201,7 @@ def test_pages_render_through_nginx_in_the_site_layout_compressed(tier: Tier) ->
     for path in ("/", "/login", f"/u/{WRITER}", "/search?q=nginx"):
         page = browser.get(path)
         assert page.status == 200, path
-        assert 'class="site-header"' in page.text
+        assert 'class="site-header' in page.text
         assert page.headers["X-Request-ID"]  # the app answered
     compressed = browser.get("/login", headers={"Accept-Encoding": "gzip"})
     assert compressed.headers["Content-Encoding"] == "gzip"
@@ -348,7 +348,7 @@ IMPORT_LIMIT = Config.MAX_IMPORT_LENGTH
         (IMPORT_LIMIT - 1, 302, True, ""),
         # Exactly the limit: nginx lets it through; Werkzeug, reading a stream its server
         # ends (gunicorn), refuses a body that fills its limit. The app's page, body read.
-        (IMPORT_LIMIT, 413, True, 'class="site-header"'),
+        (IMPORT_LIMIT, 413, True, 'class="site-header'),
         # One byte over: nginx refuses it before gunicorn sees it, with its own page.
         (IMPORT_LIMIT + 1, 413, False, "16 MiB for an import"),
     ],

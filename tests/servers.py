@@ -500,8 +500,11 @@ class RedisServer:
 
 
 @contextmanager
-def redis_server() -> Iterator[RedisServer]:
-    """Start redis-server in a temporary folder, wait until it answers, stop it afterwards."""
+def redis_server(port: int | None = None) -> Iterator[RedisServer]:
+    """Start redis-server in a temporary folder, wait until it answers, stop it afterwards.
+
+    ``port``: a chosen one, to start a server again where its clients look for it.
+    """
     import redis  # flask-limiter[redis] installs the client
 
     executable = shutil.which("redis-server")
@@ -509,7 +512,7 @@ def redis_server() -> Iterator[RedisServer]:
         unavailable("redis-server is not installed; apt-get install redis-server")
     assert executable is not None
     folder = Path(tempfile.mkdtemp(prefix="journal-redis-"))
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
          "--appendonly", "no", "--dir", str(folder)],

@@ -6,19 +6,17 @@ sockets are real WebSocket clients (``simple_websocket.Client``).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import shutil
 import ssl
-import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from flask import Flask
 from simple_websocket import Client, ConnectionClosed
 
@@ -26,7 +24,7 @@ from journal.models import User
 from journal.services import events
 from tests.conftest import empty_pg_tables
 from tests.helpers import PASSWORD
-from tests.servers import Browser, free_port, gunicorn_server, unavailable
+from tests.servers import Browser, free_port, gunicorn_server, redis_server
 
 # How long a test waits for an event it expects (the poller runs every 0.3 s).
 WAIT = 10.0
@@ -98,10 +96,8 @@ class Socket:
 
     def close(self) -> None:
         """Close it from this side."""
-        try:
+        with contextlib.suppress(ConnectionClosed):
             self.client.close()
-        except ConnectionClosed:
-            pass
 
 
 @pytest.fixture
@@ -523,51 +519,22 @@ def test_workers_of_one_host_share_events_without_redis_and_sigterm_says_going_a
         assert {reader.close_code() for reader in readers} == {1001}
 
 
-@contextmanager
-def redis_on(port: int, folder: Path) -> Iterator[None]:
-    """redis-server on ``port`` until the block ends (started again on the same port)."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        unavailable("redis-server is not installed; apt-get install redis-server")
-    assert executable is not None
-    process = subprocess.Popen(
-        [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        client = redis.Redis(host="127.0.0.1", port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        client.close()
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def test_events_go_through_redis_and_survive_a_redis_restart(
     app: Flask,
     open_socket: Callable[..., Socket],
     make_user: Callable[..., User],
     make_entry: Callable[..., int],
-    tmp_path: Path,
 ) -> None:
     port = free_port()
     app.config["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
     alice = make_user("alice")
-    with redis_on(port, tmp_path):
+    with redis_server(port):
         socket = open_socket()
         before = make_entry(alice, title="Before")
         assert socket.next()["entry_id"] == before
     # Redis is down: the write stands, and its event waits in the table.
     during = make_entry(alice, title="During")
-    with redis_on(port, tmp_path):
+    with redis_server(port):
         assert socket.next()["entry_id"] == during
         after = make_entry(alice, title="After")
         assert socket.next()["entry_id"] == after

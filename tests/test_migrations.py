@@ -96,46 +96,64 @@ def test_drift_is_detected(migration_app: Flask) -> None:
             check()
 
 
+def write_old_rows(
+    user_id: int,
+    name: str,
+    titles: list[str],
+    when: datetime,
+    tag: tuple[int, str, int],
+    all_public: bool = False,
+) -> list[int]:
+    """Write an account, its entries (every other one public, or all) and one tag link with the
+    columns the current revision has (no model: the models may have more); returns the
+    entries' ids. ``tag`` is (tag id, name, index of the entry that carries it)."""
+    old = MetaData()
+    with db.engine.begin() as connection:
+        users, entries, tags, entry_tags = (
+            Table(table, old, autoload_with=connection)
+            for table in ("users", "entries", "tags", "entry_tags")
+        )
+        connection.execute(
+            users.insert(),
+            {
+                "id": user_id,
+                "username": name,
+                "username_key": name.lower(),
+                "email": f"{name.lower()}@example.org",
+                "email_key": f"{name.lower()}@example.org",
+                "password_hash": "scrypt:not-a-real-hash",
+                "created_at": when,
+            },
+        )
+        connection.execute(
+            entries.insert(),
+            [
+                {
+                    "author_id": user_id,
+                    "title": title,
+                    "body": f"Body {n}",
+                    "body_html": f"<p>Body {n}</p>",
+                    "is_public": all_public or n % 2 == 0,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+                for n, title in enumerate(titles, start=1)
+            ],
+        )
+        # Ids from the database itself, as every write makes them.
+        ids = list(connection.scalars(select(entries.c.id).order_by(entries.c.id)))
+        tag_id, tag_name, carrier = tag
+        connection.execute(tags.insert(), {"id": tag_id, "name": tag_name})
+        connection.execute(entry_tags.insert(), {"entry_id": ids[carrier], "tag_id": tag_id})
+    return ids
+
+
 def test_upgrade_keeps_rows_written_under_the_first_revision(migration_app: Flask) -> None:
     when = datetime(2024, 2, 29, 12, 30, tzinfo=UTC)
     with migration_app.app_context():
         upgrade(revision=revisions(migration_app)[0])
-        old = MetaData()
-        with db.engine.begin() as connection:
-            users, entries, tags, entry_tags = (
-                Table(name, old, autoload_with=connection)
-                for name in ("users", "entries", "tags", "entry_tags")
-            )
-            connection.execute(
-                users.insert(),
-                {
-                    "id": 1,
-                    "username": "Pioneer",
-                    "username_key": "pioneer",
-                    "email": "pioneer@example.org",
-                    "email_key": "pioneer@example.org",
-                    "password_hash": "scrypt:not-a-real-hash",
-                    "created_at": when,
-                },
-            )
-            connection.execute(
-                entries.insert(),
-                [
-                    {
-                        "id": n,
-                        "author_id": 1,
-                        "title": f"Before the upgrade {n}",
-                        "body": f"Body {n}",
-                        "body_html": f"<p>Body {n}</p>",
-                        "is_public": n % 2 == 0,
-                        "created_at": when,
-                        "updated_at": when,
-                    }
-                    for n in (1, 2)
-                ],
-            )
-            connection.execute(tags.insert(), {"id": 1, "name": "history"})
-            connection.execute(entry_tags.insert(), {"entry_id": 1, "tag_id": 1})
+        titles = ["Before the upgrade 1", "Before the upgrade 2"]
+        write_old_rows(1, "Pioneer", titles, when, tag=(1, "history", 0))
 
         upgrade()
 
@@ -160,43 +178,9 @@ def test_upgrade_to_autoincrement_keeps_rows_and_never_reuses_an_id(migration_ap
     when = datetime(2024, 2, 29, 12, 30, tzinfo=UTC)
     with migration_app.app_context():
         upgrade(revision="0002")
-        old = MetaData()
-        with db.engine.begin() as connection:
-            users, entries, tags, entry_tags = (
-                Table(name, old, autoload_with=connection)
-                for name in ("users", "entries", "tags", "entry_tags")
-            )
-            connection.execute(
-                users.insert(),
-                {
-                    "id": 7,
-                    "username": "Keeper",
-                    "username_key": "keeper",
-                    "email": "keeper@example.org",
-                    "email_key": "keeper@example.org",
-                    "password_hash": "scrypt:not-a-real-hash",
-                    "created_at": when,
-                },
-            )
-            connection.execute(
-                entries.insert(),
-                [
-                    {
-                        "author_id": 7,
-                        "title": f"Zeppelin {n}",
-                        "body": f"Body {n}",
-                        "body_html": f"<p>Body {n}</p>",
-                        "is_public": True,
-                        "created_at": when,
-                        "updated_at": when,
-                    }
-                    for n in (1, 2)
-                ],
-            )
-            # Ids from the database itself, as every write makes them.
-            first, newest = connection.scalars(select(entries.c.id).order_by(entries.c.id))
-            connection.execute(tags.insert(), {"id": 2, "name": "kept"})
-            connection.execute(entry_tags.insert(), {"entry_id": newest, "tag_id": 2})
+        first, newest = write_old_rows(
+            7, "Keeper", ["Zeppelin 1", "Zeppelin 2"], when, tag=(2, "kept", 1), all_public=True
+        )
 
         upgrade()
 

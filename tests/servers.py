@@ -320,6 +320,17 @@ class Browser:
         token = self.get(path).csrf_token()
         return self.post(path, {"csrf_token": token, **fields})
 
+    def register(self, username: str, password: str) -> None:
+        """Create the account ``username`` through the registration form (and so sign in)."""
+        answer = self.submit(
+            "/register",
+            username=username,
+            email=f"{username}@example.org",
+            password=password,
+            password2=password,
+        )
+        assert answer.status == 302, answer.text
+
     def close(self) -> None:
         """Close the connection."""
         self.connection.close()

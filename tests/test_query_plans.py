@@ -82,6 +82,17 @@ def app_on(url: str) -> Iterator[Flask]:
             db.engine.dispose()
 
 
+# The numbers both seeds are made from.
+SEED_VALUES = {
+    "hash": PASSWORD_HASH,
+    "users": USER_COUNT,
+    "entries": ENTRY_COUNT,
+    "rare_every": RARE_EVERY,
+    "big_tag": BIG_TAG,
+    "small_tag": SMALL_TAG,
+}
+
+
 @pytest.fixture(scope="module")
 def seeded_pg(pg_server: PostgreSQLServer) -> Iterator[Flask]:
     """An app on a PostgreSQL database of ``ENTRY_COUNT`` entries, seeded and analysed."""
@@ -89,16 +100,8 @@ def seeded_pg(pg_server: PostgreSQLServer) -> Iterator[Flask]:
     migrate_database(url)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, autocommit=True) as connection:
-        values = {
-            "hash": PASSWORD_HASH,
-            "users": USER_COUNT,
-            "entries": ENTRY_COUNT,
-            "rare_every": RARE_EVERY,
-            "big_tag": BIG_TAG,
-            "small_tag": SMALL_TAG,
-        }
         for statement in SEED:
-            connection.execute(statement, values)
+            connection.execute(statement, SEED_VALUES)
     with app_on(url) as app:
         yield app
 
@@ -316,18 +319,10 @@ def seeded_sqlite(
     """An app on a SQLite file of ``ENTRY_COUNT`` entries (the FTS5 triggers index them)."""
     path = tmp_path_factory.mktemp("plans") / "journal.sqlite3"
     path.write_bytes(sqlite_template.read_bytes())
-    values = {
-        "hash": PASSWORD_HASH,
-        "users": USER_COUNT,
-        "entries": ENTRY_COUNT,
-        "rare_every": RARE_EVERY,
-        "big_tag": BIG_TAG,
-        "small_tag": SMALL_TAG,
-    }
     with app_on(f"sqlite:///{path}") as app:
         with app.app_context():
             for statement in SQLITE_SEED:
-                db.session.execute(text(statement), values)
+                db.session.execute(text(statement), SEED_VALUES)
             db.session.commit()
         yield app
 

@@ -18,6 +18,7 @@ from journal.models import User
 from journal.services.passwords import hash_password
 
 PASSWORD = "a long and unusual passphrase"
+NEW_PASSWORD = "a brand new and unusual passphrase"
 # Computed once: hashing is deliberately slow, and fixtures make many users.
 PASSWORD_HASH = hash_password(PASSWORD)
 
@@ -79,3 +80,20 @@ def write_entry(
         writer = db.session.get(User, author.id)
         assert writer is not None
         return create_entry(writer, data).id
+
+
+def change_password(
+    client: FlaskClient,
+    current: str = PASSWORD,
+    new: str = NEW_PASSWORD,
+    repeat: str | None = None,
+) -> TestResponse:
+    """Post the account page's change-password form."""
+    return post_form(
+        client,
+        "/account/password",
+        form_page="/account",
+        current_password=current,
+        password=new,
+        password2=repeat or new,
+    )

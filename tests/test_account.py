@@ -10,9 +10,16 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import ApiToken, Entry, Tag, User, UserSession, entry_tags, utcnow
-from tests.helpers import PASSWORD, count, csrf_token, post_form, text_of, write_entry
-
-NEW_PASSWORD = "a brand new and unusual passphrase"
+from tests.helpers import (
+    NEW_PASSWORD,
+    PASSWORD,
+    change_password,
+    count,
+    csrf_token,
+    post_form,
+    text_of,
+    write_entry,
+)
 
 
 def sign_in(app, username="alice", password=PASSWORD, user_agent="Browser/1.0", remember=False):
@@ -106,17 +113,6 @@ def refused_page(client, response, anchor):
     page = client.get("/account")
     assert page.status_code == 200
     return BeautifulSoup(text_of(page), "html.parser")
-
-
-def change_password(client, current=PASSWORD, new=NEW_PASSWORD, repeat=None):
-    return post_form(
-        client,
-        "/account/password",
-        form_page="/account",
-        current_password=current,
-        password=new,
-        password2=repeat or new,
-    )
 
 
 def test_change_password_ends_other_sessions_and_remember_cookies(app, user):

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import ApiToken, User
 from journal.services import password_reset
-from tests.helpers import PASSWORD, count, post_form, text_of
+from tests.helpers import NEW_PASSWORD, PASSWORD, count, post_form, text_of
+from tests.helpers import change_password as post_change_password
 
-NEW_PASSWORD = "a brand new and unusual passphrase"
 CURL = "curl/8.5.0"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -51,15 +51,7 @@ def sign_in(app: Flask, username: str = "alice", password: str = PASSWORD) -> Fl
 
 
 def change_password(app: Flask) -> None:
-    response = post_form(
-        sign_in(app),
-        "/account/password",
-        form_page="/account",
-        current_password=PASSWORD,
-        password=NEW_PASSWORD,
-        password2=NEW_PASSWORD,
-    )
-    assert response.status_code == 302
+    assert post_change_password(sign_in(app)).status_code == 302
 
 
 def reset_password(app: Flask) -> None:

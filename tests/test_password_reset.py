@@ -16,9 +16,16 @@ from journal.blueprints.auth.routes import RESET_SENT
 from journal.extensions import db
 from journal.models import User, UserSession
 from journal.services.password_reset import make_reset_token
-from tests.helpers import PASSWORD, count, csrf_token, post_form, text_of
+from tests.helpers import (
+    NEW_PASSWORD,
+    PASSWORD,
+    change_password,
+    count,
+    csrf_token,
+    post_form,
+    text_of,
+)
 
-NEW_PASSWORD = "a brand new and unusual passphrase"
 LINK_RE = re.compile(r"https?://\S+/reset-password/\S+")
 
 
@@ -185,15 +192,7 @@ def test_token_dies_when_the_password_changes(mail_app, mail_client, smtp, user)
     path = path_of(link_from(mail_received(smtp)))
     signed = mail_app.test_client()
     post_form(signed, "/login", username="alice", password=PASSWORD)
-    response = post_form(
-        signed,
-        "/account/password",
-        form_page="/account",
-        current_password=PASSWORD,
-        password=NEW_PASSWORD,
-        password2=NEW_PASSWORD,
-    )
-    assert response.status_code == 302
+    assert change_password(signed).status_code == 302
     assert mail_client.get(path).status_code == 400
 
 

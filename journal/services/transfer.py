@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
@@ -18,6 +18,7 @@ from journal.markdown import render_markdown
 from journal.models import VISIBILITIES, Entry, User, entry_tags, utcnow
 from journal.services import zones
 from journal.services.entries import (
+    FUTURE_LIMIT,
     TAGS_MAX,
     TITLE_MAX,
     EntryInput,
@@ -34,7 +35,6 @@ TIMESTAMPS_PER_LOOKUP = 500
 ENTRIES_PER_INSERT = 500
 # How far ahead of now an imported date may lie (clocks and time zones differ); entries
 # dated later would sit on top of every listing for years, so they are left out.
-FUTURE_ALLOWANCE = timedelta(days=1)
 # The namespace of PostgreSQL advisory locks taken by imports (the second key is the user).
 IMPORT_LOCK_NAMESPACE = 7_240_312
 
@@ -420,16 +420,17 @@ def import_entries(
 ) -> ImportReport:
     """Write the parsed entries for ``user`` in one transaction, skipping exact duplicates.
 
-    Entries dated more than ``FUTURE_ALLOWANCE`` ahead are left out and counted. Two
-    imports into one journal at once are taken one after the other, so a file imported
-    twice at the same moment still adds each entry once. The Markdown is rendered before
-    the lock is taken, so the lock is held only for the look-up and the inserts; should
-    the rendering take more than ``max_seconds``, the import is refused before any write.
+    Entries dated more than ``FUTURE_LIMIT`` ahead (the rule of every write) are left out
+    and counted. Two imports into one journal at once are taken one after the other, so a
+    file imported twice at the same moment still adds each entry once. The Markdown is
+    rendered before the lock is taken, so the lock is held only for the look-up and the
+    inserts; should the rendering take more than ``max_seconds``, the import is refused
+    before any write.
     """
     report = ImportReport(
         parsed.source, dropped_tags=parsed.dropped_tags, shortened_titles=parsed.shortened_titles
     )
-    horizon = utcnow() + FUTURE_ALLOWANCE
+    horizon = utcnow() + FUTURE_LIMIT
     dated = [e for e in parsed.entries if max(e.created_at, e.updated_at, e.dated_at) <= horizon]
     report.too_far_ahead = len(parsed.entries) - len(dated)
     # A first look outside the lock, so only new entries are rendered.

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from journal.extensions import db
 from journal.models import Entry, User
-from journal.services import calendar_grid, zones
+from journal.services import calendar_grid, listings, zones
 from journal.services.calendar_grid import CalendarStats, DayTotals, MonthGrid
 from journal.services.entry_views import EntryCard, fetch_cards
 
@@ -180,7 +180,7 @@ def _read_period(reader: User, first: date, last: date, *, titles: bool) -> Peri
     query = (
         select(*columns)
         .where(
-            Entry.author_id == reader.id,
+            listings.written_by(reader),
             or_(
                 _during(*utc_bounds(first, last, zone_name)),
                 _during(*utc_bounds(window_first, today, zone_name)),
@@ -227,7 +227,7 @@ def _streak(reader: User, zone_name: str, written: set[date], today: date, known
         return streak
     start, _end = utc_bounds(known_from, known_from, zone_name)
     moments = db.session.scalars(
-        select(Entry.dated_at).where(Entry.author_id == reader.id, _during(None, start))
+        select(Entry.dated_at).where(listings.written_by(reader), _during(None, start))
     ).all()
     written.update(_local_dates(moments, zone_name))
     return calendar_grid.current_streak(written, today)
@@ -302,7 +302,7 @@ def parse_day(text: str) -> date:
 
 def own_entries(reader: User) -> Select[Entry]:
     """The reader's own entries, private and public (the calendar shows nobody else's)."""
-    return select(Entry).where(Entry.author_id == reader.id)
+    return select(Entry).where(listings.written_by(reader))
 
 
 def day_view(reader: User, day: date) -> DayView:
@@ -366,7 +366,7 @@ def _same_days(reader: User, zone_name: str, today: date) -> list[ColumnElement[
     a journal begun three years ago looks at three ranges, not at every year since 1.
     """
     earliest = db.session.scalar(
-        select(func.min(Entry.dated_at)).where(Entry.author_id == reader.id)
+        select(func.min(Entry.dated_at)).where(listings.written_by(reader))
     )
     if earliest is None:
         return []

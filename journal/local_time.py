@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_login import current_user
 from markupsafe import Markup, escape
 
+from journal.identity import signed_in_user
 from journal.services import zones
 
 FORMATS = {
@@ -23,9 +23,9 @@ def reader_zone(fallback: str = "UTC") -> str:
 
     A signed-out reader sees an entry's dates in the zone it was written in.
     """
-    if current_user.is_authenticated:
-        zone_name: str = current_user.timezone
-        return zone_name
+    reader = signed_in_user()
+    if reader is not None:
+        return reader.timezone
     return fallback if zones.is_valid_zone(fallback) else "UTC"
 
 

@@ -196,7 +196,7 @@ def with_photos(form: EntryForm) -> tuple[EntryInput, list[Upload]]:
     The photos are stored now; ``saved_with_photos`` removes them if the entry is not saved.
     """
     data = form.to_input()
-    uploads = store_files(current_user, chosen_files(form.media.data or []))
+    uploads = store_files(signed_in_user(required=True), chosen_files(form.media.data or []))
     if uploads:
         lines = "\n\n".join(upload.markdown for upload in uploads)
         data = dataclasses.replace(data, body=f"{data.body.rstrip()}\n\n{lines}\n")
@@ -234,16 +234,17 @@ def new_entry() -> ResponseReturnValue:
     if wants_preview():
         return preview_page(form, None)
     if form.validate_on_submit():
-        if wait := entry_write_wait(current_user):
+        writer = signed_in_user(required=True)
+        if wait := entry_write_wait(writer):
             form.form_errors.append(
                 f"You have written many entries in a short time: wait {in_words(wait)}, "
                 "then save again. This entry is not saved yet; everything you typed is still here."
             )
             page = render_template("journal/edit.html", form=form, entry_id=None)
             return page, 429, {"Retry-After": str(wait)}
-        entry = saved_with_photos(form, lambda data: entries.create_entry(current_user, data))
+        entry = saved_with_photos(form, lambda data: entries.create_entry(writer, data))
         if entry is not None:
-            count_entry_written(current_user)
+            count_entry_written(writer)
             flash("Entry saved.", "success")
             return redirect(url_for("journal.show_entry", entry_id=entry.id))
     status = 422 if form.errors else 200
@@ -281,7 +282,8 @@ def form_expired(error: CSRFError) -> ResponseReturnValue:
         return render_error(error)
     if request.view_args and "entry_id" in request.view_args:
         try:
-            entries.get_entry_for_change(request.view_args["entry_id"], current_user)
+            editor = signed_in_user(required=True)
+            entries.get_entry_for_change(request.view_args["entry_id"], editor)
         except (EntryNotFound, NotAllowed) as refused:
             # The entry rules answer first (404, 403): an error handler's own error is a 500.
             return render_error(refused)
@@ -315,7 +317,7 @@ def not_saved(error: DatabaseUnavailable) -> ResponseReturnValue:
 @login_required
 def edit_entry(entry_id: int) -> ResponseReturnValue:
     """Change an entry; only its author may (403 on a public entry, 404 on a private one)."""
-    entry = entries.get_entry_for_change(entry_id, current_user)
+    entry = entries.get_entry_for_change(entry_id, signed_in_user(required=True))
     form = EntryForm.for_entry(entry)
     if wants_preview():
         return preview_page(form, entry.id, entry.updated_at)
@@ -393,7 +395,7 @@ def edited_elsewhere(
 @login_required
 def delete_entry(entry_id: int) -> ResponseReturnValue:
     """Remove an entry; only its author may."""
-    entry = entries.get_entry_for_change(entry_id, current_user)
+    entry = entries.get_entry_for_change(entry_id, signed_in_user(required=True))
     entries.delete_entry(entry)
     flash("Entry deleted.", "success")
     return redirect(url_for("journal.index"))
